@@ -1,0 +1,11 @@
+//! Types shared by `runner-node` and `runner-operator`.
+//!
+//! This crate holds data only: the HTTP contract of `POST /run` ([`run`]). It performs no I/O and
+//! pulls in no runtime, so every part of the project (server, operator, tests, clients) can
+//! depend on it cheaply.
+
+pub mod run;
+
+pub use run::{
+    ErrorBody, ErrorCode, ErrorDetail, Outcome, RunRequest, RunResponse, RunStatus, Status,
+};

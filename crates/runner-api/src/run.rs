@@ -1,0 +1,229 @@
+//! The `POST /run` contract: what a caller sends, what a run answers, and the error body of
+//! refused requests.
+//!
+//! The `res` object of [`RunResponse`] is the origin's contract and is kept byte for byte, so
+//! clients written against it keep working; every other field is additive.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A request to run one Python program in a fresh sandbox.
+///
+/// Only `code` is required. Unknown fields are rejected so that a typo (`timeout` for
+/// `timeout_ms`) is reported instead of silently ignored.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunRequest {
+    /// Python source, run as `python -c CODE`.
+    pub code: String,
+    /// Text the program reads from `sys.stdin`; empty when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdin: Option<String>,
+    /// Files created in the run's working directory (`/work`) before the program starts,
+    /// keyed by relative path.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, String>,
+    /// Environment variables for the program; only names the policy allows are accepted.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+    /// Wall-time limit for this run in milliseconds; at most the server's maximum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    /// Linear-memory limit for this run in MiB; at most the server's maximum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_mb: Option<u64>,
+}
+
+impl RunRequest {
+    /// A request with only `code` set.
+    pub fn new(code: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// The answer to a run that happened, whatever the guest did (HTTP 200).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunResponse {
+    /// The origin's contract, unchanged.
+    pub res: RunStatus,
+    /// Unique id of this run, also written to the server's logs.
+    pub id: String,
+    /// How the run ended.
+    pub outcome: Outcome,
+    /// The guest's exit status (`sys.exit(3)` gives 3, an uncaught exception 1), or `None` when
+    /// a limit stopped the run.
+    pub exit_code: Option<i32>,
+    /// What the program wrote to stdout (lossy UTF-8).
+    pub stdout: String,
+    /// What the program wrote to stderr (lossy UTF-8).
+    pub stderr: String,
+    /// True when output reached its cap and was cut there.
+    pub truncated: bool,
+    /// Time spent running the program, in milliseconds.
+    pub duration_ms: f64,
+}
+
+/// The origin's `res` object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunStatus {
+    /// `"Ok"` when the program ran to the end with exit code 0, `"Error"` otherwise.
+    pub status: Status,
+    /// stdout and stderr, interleaved in the order they were written.
+    pub output: String,
+}
+
+/// The origin's two-valued status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    /// Exit code 0.
+    Ok,
+    /// Anything else: non-zero exit, or a limit stopped the run.
+    Error,
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The program ended by itself; see `exit_code`.
+    Completed,
+    /// The wall-time limit stopped the program.
+    Timeout,
+    /// The program ran out of memory: a memory grow was refused and the run did not succeed.
+    MemoryLimit,
+    /// Output reached its cap; the run was stopped there.
+    OutputLimit,
+    /// The program exhausted the WebAssembly stack (deep recursion in C code).
+    StackOverflow,
+    /// The run was cancelled (client gone, server shutting down).
+    Cancelled,
+}
+
+impl Outcome {
+    /// The name used on the wire, in logs and in metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Timeout => "timeout",
+            Outcome::MemoryLimit => "memory_limit",
+            Outcome::OutputLimit => "output_limit",
+            Outcome::StackOverflow => "stack_overflow",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The body of every refused request: `{"error": {"code": ..., "message": ...}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// A machine-readable code and a human-readable message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code.
+    pub code: ErrorCode,
+    /// What is wrong, for a human.
+    pub message: String,
+}
+
+/// Stable error codes, each with one HTTP status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: the body is not JSON.
+    InvalidJson,
+    /// 400: the JSON does not describe a run (wrong type, missing `code`, bad value).
+    InvalidRequest,
+    /// 400: the JSON names a field the contract does not have.
+    UnknownField,
+    /// 401: a token is configured and the request did not carry it.
+    Unauthorized,
+    /// 404: no such endpoint.
+    NotFound,
+    /// 405: the endpoint exists but not with this method.
+    MethodNotAllowed,
+    /// 413: the body is larger than the server accepts.
+    PayloadTooLarge,
+    /// 415: the body is not `application/json`.
+    UnsupportedMediaType,
+    /// 422: a requested limit exceeds the server's maximum.
+    LimitExceeded,
+    /// 422: the request passes an environment variable the policy does not allow.
+    EnvNotAllowed,
+    /// 503: every run slot is busy and the queue wait ran out.
+    Overloaded,
+    /// 503: the server is shutting down.
+    Draining,
+    /// 500: a bug in the server.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status this code is answered with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::InvalidJson | ErrorCode::InvalidRequest | ErrorCode::UnknownField => 400,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::LimitExceeded | ErrorCode::EnvNotAllowed => 422,
+            ErrorCode::Overloaded | ErrorCode::Draining => 503,
+            ErrorCode::Internal => 500,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_request_needs_only_code() {
+        let req: RunRequest = serde_json::from_str(r#"{"code": "print(1)"}"#).unwrap();
+        assert_eq!(req, RunRequest::new("print(1)"));
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let err = serde_json::from_str::<RunRequest>(r#"{"code": "", "timeout": 5}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `timeout`"), "{err}");
+    }
+
+    #[test]
+    fn res_keeps_the_origin_shape() {
+        let res = RunStatus {
+            status: Status::Ok,
+            output: "1\n".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&res).unwrap(),
+            r#"{"status":"Ok","output":"1\n"}"#
+        );
+    }
+
+    #[test]
+    fn outcome_names_match_the_wire() {
+        for outcome in [
+            Outcome::Completed,
+            Outcome::Timeout,
+            Outcome::MemoryLimit,
+            Outcome::OutputLimit,
+            Outcome::StackOverflow,
+            Outcome::Cancelled,
+        ] {
+            let wire = serde_json::to_value(outcome).unwrap();
+            assert_eq!(wire, outcome.as_str());
+        }
+    }
+}

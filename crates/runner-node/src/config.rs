@@ -1,0 +1,235 @@
+//! Configuration: command-line flags and environment variables, with defaults that let
+//! `runner-node` start with no configuration at all.
+//!
+//! Every limit a run is held to is here, with its default. [`Config::validate`] checks the whole
+//! configuration before anything binds a socket or loads a module.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::{Error, Result};
+
+/// Largest memory a 32-bit WebAssembly guest can address.
+const WASM32_MAX_MEMORY_MB: u64 = 4096;
+
+/// `runner-node`: runs untrusted Python in a fresh WebAssembly sandbox per request.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "runner-node", version, about)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "RUNNER_HOST", default_value = "0.0.0.0")]
+    pub host: IpAddr,
+
+    /// Port to listen on (0 picks a free port).
+    #[arg(long, env = "RUNNER_PORT", default_value_t = 3000)]
+    pub port: u16,
+
+    /// Folder holding the CPython-for-WASI build: `python.wasm` and `lib/python3.X/`, as made by
+    /// `python-wasi/build.sh`.
+    #[arg(long, env = "RUNNER_PYTHON_DIR")]
+    pub python_dir: PathBuf,
+
+    /// Folder where the compiled interpreter is cached between starts; empty disables the
+    /// cache. Defaults to `$XDG_CACHE_HOME/python-sandbox/modules` (or `~/.cache/...`).
+    #[arg(long, env = "RUNNER_MODULE_CACHE")]
+    pub module_cache: Option<PathBuf>,
+
+    /// Wall-time limit of a run when the request names none, in milliseconds.
+    #[arg(long, env = "RUNNER_TIMEOUT_MS", default_value_t = 5_000)]
+    pub timeout_ms: u64,
+
+    /// Largest `timeout_ms` a request may ask for.
+    #[arg(long, env = "RUNNER_MAX_TIMEOUT_MS", default_value_t = 60_000)]
+    pub max_timeout_ms: u64,
+
+    /// Linear-memory limit of a run when the request names none, in MiB.
+    #[arg(long, env = "RUNNER_MEMORY_MB", default_value_t = 128)]
+    pub memory_mb: u64,
+
+    /// Largest `memory_mb` a request may ask for (at most 4096, the wasm32 address space).
+    #[arg(long, env = "RUNNER_MAX_MEMORY_MB", default_value_t = 1024)]
+    pub max_memory_mb: u64,
+
+    /// Most bytes of stdout + stderr kept per run; at the cap the run is stopped.
+    #[arg(long, env = "RUNNER_MAX_OUTPUT_BYTES", default_value_t = 1024 * 1024)]
+    pub max_output_bytes: usize,
+
+    /// WebAssembly stack available to a run, in KiB; deeper recursion in the interpreter ends
+    /// the run with `stack_overflow` instead of harming the server.
+    #[arg(long, env = "RUNNER_WASM_STACK_KB", default_value_t = 4096)]
+    pub wasm_stack_kb: usize,
+
+    /// Runs executing at once; further requests wait for a slot.
+    #[arg(long, env = "RUNNER_MAX_CONCURRENT_RUNS", default_value_t = 32)]
+    pub max_concurrent_runs: usize,
+
+    /// How long a request may wait for a run slot before it is answered 503, in milliseconds.
+    #[arg(long, env = "RUNNER_QUEUE_TIMEOUT_MS", default_value_t = 10_000)]
+    pub queue_timeout_ms: u64,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "RUNNER_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_body_bytes: u64,
+
+    /// Environment variable names a request may pass into the guest (comma-separated); none by
+    /// default.
+    #[arg(long = "allow-env", env = "RUNNER_ALLOW_ENV", value_delimiter = ',')]
+    pub allow_env: Vec<String>,
+
+    /// How long in-flight runs may go on after SIGTERM before the server exits, in milliseconds.
+    #[arg(long, env = "RUNNER_SHUTDOWN_GRACE_MS", default_value_t = 30_000)]
+    pub shutdown_grace_ms: u64,
+}
+
+impl Config {
+    /// A configuration with every default and the given interpreter folder.
+    pub fn with_python_dir(python_dir: impl Into<PathBuf>) -> Self {
+        let python_dir = python_dir.into();
+        let mut config = Config::parse_from(["runner-node", "--python-dir", "."]);
+        config.python_dir = python_dir;
+        config
+    }
+
+    /// The socket address to listen on.
+    pub fn listen_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.host, self.port)
+    }
+
+    /// Checks that the limits are coherent and the interpreter folder looks complete.
+    pub fn validate(&self) -> Result<()> {
+        let invalid = |message: String| Err(Error::Config(message));
+        if self.timeout_ms == 0 || self.timeout_ms > self.max_timeout_ms {
+            return invalid(format!(
+                "--timeout-ms ({}) must be between 1 and --max-timeout-ms ({})",
+                self.timeout_ms, self.max_timeout_ms
+            ));
+        }
+        if self.max_memory_mb > WASM32_MAX_MEMORY_MB {
+            return invalid(format!(
+                "--max-memory-mb ({}) exceeds the wasm32 address space ({WASM32_MAX_MEMORY_MB} MiB)",
+                self.max_memory_mb
+            ));
+        }
+        if self.memory_mb == 0 || self.memory_mb > self.max_memory_mb {
+            return invalid(format!(
+                "--memory-mb ({}) must be between 1 and --max-memory-mb ({})",
+                self.memory_mb, self.max_memory_mb
+            ));
+        }
+        if self.max_output_bytes == 0 {
+            return invalid("--max-output-bytes must be at least 1".into());
+        }
+        if self.wasm_stack_kb < 64 {
+            return invalid(format!(
+                "--wasm-stack-kb ({}) must be at least 64",
+                self.wasm_stack_kb
+            ));
+        }
+        if self.max_concurrent_runs == 0 {
+            return invalid("--max-concurrent-runs must be at least 1".into());
+        }
+        let wasm = self.python_wasm();
+        if !wasm.is_file() {
+            return invalid(format!(
+                "{} not found: build the interpreter with python-wasi/build.sh and pass its \
+                 output folder with --python-dir (or RUNNER_PYTHON_DIR)",
+                wasm.display()
+            ));
+        }
+        let lib = self.python_lib();
+        if !lib.is_dir() {
+            return invalid(format!("{} is not a folder", lib.display()));
+        }
+        Ok(())
+    }
+
+    /// The interpreter module.
+    pub fn python_wasm(&self) -> PathBuf {
+        self.python_dir.join("python.wasm")
+    }
+
+    /// The host folder shown to the guest as `/usr/local/lib` (holds `python3.X/`).
+    pub fn python_lib(&self) -> PathBuf {
+        self.python_dir.join("lib")
+    }
+
+    /// Where compiled modules are cached, if anywhere.
+    pub fn module_cache_dir(&self) -> Option<PathBuf> {
+        match &self.module_cache {
+            Some(dir) if dir.as_os_str().is_empty() => None,
+            Some(dir) => Some(dir.clone()),
+            None => {
+                let base = std::env::var_os("XDG_CACHE_HOME")
+                    .map(PathBuf::from)
+                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+                Some(base.join("python-sandbox").join("modules"))
+            }
+        }
+    }
+
+    /// Default wall-time limit.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+
+    /// How long a request may wait for a slot.
+    pub fn queue_timeout(&self) -> Duration {
+        Duration::from_millis(self.queue_timeout_ms)
+    }
+
+    /// Environment variable names a request may pass into the guest (comma-separated); none by
+    /// default.
+    #[arg(long = "allow-env", env = "RUNNER_ALLOW_ENV", value_delimiter = ',')]
+    pub allow_env: Vec<String>,
+
+    /// How long in-flight runs may go on after SIGTERM.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_millis(self.shutdown_grace_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config::with_python_dir("/nonexistent")
+    }
+
+    #[test]
+    fn defaults_listen_on_port_3000() {
+        assert_eq!(config().listen_addr(), "0.0.0.0:3000".parse().unwrap());
+    }
+
+    #[test]
+    fn default_timeout_above_maximum_is_refused() {
+        let mut c = config();
+        c.timeout_ms = c.max_timeout_ms + 1;
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("--timeout-ms"), "{err}");
+    }
+
+    #[test]
+    fn memory_beyond_wasm32_is_refused() {
+        let mut c = config();
+        c.max_memory_mb = 8192;
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("wasm32"), "{err}");
+    }
+
+    #[test]
+    fn missing_interpreter_names_the_build_script() {
+        let err = config().validate().unwrap_err().to_string();
+        assert!(err.contains("python-wasi/build.sh"), "{err}");
+    }
+
+    #[test]
+    fn empty_module_cache_disables_it() {
+        let mut c = config();
+        c.module_cache = Some(PathBuf::new());
+        assert_eq!(c.module_cache_dir(), None);
+    }
+}

@@ -1,0 +1,151 @@
+//! `runner-node`: an HTTP server that runs untrusted Python, one fresh WebAssembly sandbox per
+//! request.
+//!
+//! ```text
+//!   POST /run ──► routes ──► admission ──► sandbox::run ──► Report ──► JSON
+//!                 (parse,     (bounded      (fresh Store:
+//!                  limits)     slots)        WASI ctx, limits,
+//!                                            output capture)
+//!                                  ▲
+//!   built once at start:  engine::Runtime (Engine, compiled CPython, Linker, InstancePre)
+//! ```
+//!
+//! [`Server::bind`] validates the configuration, loads the interpreter and binds the socket;
+//! [`Server::run`] serves until its shutdown future resolves, then drains in-flight runs.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+pub mod admission;
+pub mod capture;
+pub mod config;
+pub mod engine;
+pub mod routes;
+pub mod sandbox;
+pub mod shutdown;
+
+pub use config::Config;
+pub use engine::Runtime;
+
+/// Everything that can go wrong in `runner-node`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration is incoherent; the message names the flag.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// A host file operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// wasmtime failed outside of guest execution (compiling, linking, preopening).
+    #[error("{context}: {message}")]
+    Wasm {
+        /// What the server was doing.
+        context: &'static str,
+        /// wasmtime's error, with its causes.
+        message: String,
+    },
+    /// The request is well-formed JSON but does not describe a valid run.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// The request asks for more than the server's maxima allow.
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// The request passes an environment variable the policy does not allow.
+    #[error("{0}")]
+    EnvNotAllowed(String),
+    /// Every run slot stayed busy for the whole queue timeout.
+    #[error("all {slots} run slots are busy; retry later")]
+    Overloaded {
+        /// How many runs execute at once.
+        slots: usize,
+    },
+    /// The server is shutting down and takes no new runs.
+    #[error("the server is shutting down")]
+    Draining,
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.as_ref().to_owned(),
+            source,
+        }
+    }
+
+    /// Wraps a wasmtime error with what the server was doing.
+    pub(crate) fn wasm(context: &'static str) -> impl FnOnce(wasmtime::Error) -> Self {
+        move |err| Error::Wasm {
+            context,
+            message: format!("{err:#}"),
+        }
+    }
+}
+
+/// A bound, ready server: the interpreter is loaded and the socket listens.
+pub struct Server {
+    listener: TcpListener,
+    state: routes::State,
+}
+
+impl Server {
+    /// Validates `config`, loads the interpreter and binds the listening socket.
+    pub async fn bind(config: Config) -> Result<Self> {
+        config.validate()?;
+        let loader = config.clone();
+        let runtime = tokio::task::spawn_blocking(move || Runtime::load(&loader))
+            .await
+            .map_err(|e| Error::Config(format!("loading the interpreter panicked: {e}")))??;
+        let addr = config.listen_addr();
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| Error::io(format!("listen address {addr}"), e))?;
+        Ok(Server {
+            listener,
+            state: routes::State::new(runtime, config),
+        })
+    }
+
+    /// The address the server listens on (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound TCP listener has a local address")
+    }
+
+    /// Serves until `shutdown` resolves; then refuses new runs, lets in-flight runs finish
+    /// within the configured grace period, and returns.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) {
+        let state = self.state;
+        let drain = state.admission.clone();
+        let grace = state.config.shutdown_grace();
+        let stop = async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new runs, draining in-flight ones");
+            drain.start_draining();
+        };
+        let serving = warp::serve(routes::routes(state.clone()))
+            .incoming(self.listener)
+            .graceful(stop)
+            .run();
+        // Connections drain by themselves; the grace period bounds how long in-flight runs may
+        // keep the process alive after the signal.
+        tokio::select! {
+            () = serving => {}
+            () = state.admission.grace_expired(grace) => {
+                tracing::warn!(?grace, "grace period over, exiting with runs in flight");
+            }
+        }
+    }
+}

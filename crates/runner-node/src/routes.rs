@@ -1,0 +1,351 @@
+//! HTTP endpoints (warp filters) and the one place where errors become status codes.
+//!
+//! - `POST /run`, `POST /v1/run`: run a program (see `runner_api::run`);
+//! - `GET /`, `GET /health`: `ok` while the process serves (the origin's liveness answer);
+//! - `GET /ready`: 200 while runs are accepted, 503 once draining.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::{Buf, Bytes};
+use futures_util::{Stream, StreamExt};
+use runner_api::{
+    ErrorBody, ErrorCode, ErrorDetail, Outcome, RunRequest, RunResponse, RunStatus, Status,
+};
+use warp::http::{HeaderValue, StatusCode, header};
+use warp::reply::{Reply, Response};
+use warp::{Filter, Rejection};
+
+use crate::admission::Admission;
+use crate::config::Config;
+use crate::engine::Runtime;
+use crate::sandbox::{self, Input, Limits, Report};
+use crate::{Error, Result};
+
+/// Seconds a refused client is told to wait before retrying (503 `Retry-After`).
+const RETRY_AFTER_SECS: &str = "1";
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct State {
+    pub(crate) runtime: Arc<Runtime>,
+    pub(crate) config: Arc<Config>,
+    pub(crate) admission: Admission,
+}
+
+impl State {
+    /// State for a loaded runtime and a validated configuration.
+    pub fn new(runtime: Arc<Runtime>, config: Config) -> Self {
+        State {
+            runtime,
+            admission: Admission::new(config.max_concurrent_runs),
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// All endpoints, with every rejection turned into a JSON error body.
+pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone {
+    let health = warp::get()
+        .and(warp::path::end().or(warp::path!("health")).unify())
+        .map(|| "ok".into_response());
+
+    let ready_state = state.clone();
+    let ready = warp::get().and(warp::path!("ready")).map(move || {
+        if ready_state.admission.is_draining() {
+            error_response(ErrorCode::Draining, "the server is shutting down".into())
+        } else {
+            "ready".into_response()
+        }
+    });
+
+    let max_body = state.config.max_body_bytes;
+    let run = warp::post()
+        .and(warp::path!("run").or(warp::path!("v1" / "run")).unify())
+        .and(warp::header::optional::<String>(header::CONTENT_TYPE.as_str()))
+        .and(warp::header::optional::<u64>(header::CONTENT_LENGTH.as_str()))
+        .and(warp::body::stream())
+        .and(warp::any().map(move || state.clone()))
+        .then(move |content_type, length, body, state| async move {
+            let request = read_request(content_type, length, body, max_body).await;
+            match request {
+                Ok(request) => handle_run(state, request).await,
+                Err(err) => err.into_response(),
+            }
+        });
+
+    health.or(ready).unify().or(run).unify().recover(rejection).unify()
+}
+
+async fn handle_run(state: State, request: RunRequest) -> Response {
+    let result = async {
+        let (input, limits) = admit_request(&state.config, request)?;
+        let _slot = state.admission.admit(state.config.queue_timeout()).await?;
+        sandbox::run(&state.runtime, input, limits).await
+    }
+    .await;
+    match result {
+        Ok(report) => {
+            let id = uuid::Uuid::new_v4().to_string();
+            tracing::info!(
+                run.id = %id,
+                outcome = report.outcome.as_str(),
+                exit_code = report.exit_code,
+                duration_ms = report.duration.as_secs_f64() * 1e3,
+                "run finished"
+            );
+            warp::reply::json(&response(id, report)).into_response()
+        }
+        Err(err) => err.into_response(),
+    }
+}
+
+/// Checks a request against the server's limits and policy.
+fn admit_request(config: &Config, request: RunRequest) -> Result<(Input, Limits)> {
+    let timeout_ms = match request.timeout_ms {
+        None => config.timeout_ms,
+        Some(0) => return Err(Error::InvalidRequest("timeout_ms must be at least 1".into())),
+        Some(ms) if ms > config.max_timeout_ms => {
+            return Err(Error::LimitExceeded(format!(
+                "timeout_ms {ms} exceeds this server's maximum of {}",
+                config.max_timeout_ms
+            )));
+        }
+        Some(ms) => ms,
+    };
+    let memory_mb = match request.memory_mb {
+        None => config.memory_mb,
+        Some(0) => return Err(Error::InvalidRequest("memory_mb must be at least 1".into())),
+        Some(mb) if mb > config.max_memory_mb => {
+            return Err(Error::LimitExceeded(format!(
+                "memory_mb {mb} exceeds this server's maximum of {}",
+                config.max_memory_mb
+            )));
+        }
+        Some(mb) => mb,
+    };
+    if let Some(name) = request
+        .env
+        .keys()
+        .find(|name| !config.allow_env.contains(name))
+    {
+        return Err(Error::EnvNotAllowed(format!(
+            "environment variable {name:?} is not allowed by this server's policy"
+        )));
+    }
+    let limits = Limits {
+        timeout: std::time::Duration::from_millis(timeout_ms),
+        memory_bytes: usize::try_from(memory_mb * 1024 * 1024).unwrap_or(usize::MAX),
+        output_bytes: config.max_output_bytes,
+    };
+    let input = Input {
+        code: request.code,
+        stdin: request.stdin.unwrap_or_default().into_bytes(),
+        files: request.files,
+        env: request.env,
+    };
+    Ok((input, limits))
+}
+
+fn response(id: String, report: Report) -> RunResponse {
+    let ok = report.outcome == Outcome::Completed && report.exit_code == Some(0);
+    RunResponse {
+        res: RunStatus {
+            status: if ok { Status::Ok } else { Status::Error },
+            output: report.output.output,
+        },
+        id,
+        outcome: report.outcome,
+        exit_code: report.exit_code,
+        stdout: report.output.stdout,
+        stderr: report.output.stderr,
+        truncated: report.output.truncated,
+        duration_ms: report.duration.as_secs_f64() * 1e3,
+    }
+}
+
+// === request body ===
+
+/// Reads at most `max` bytes of body and decodes it as a [`RunRequest`].
+async fn read_request<S, B>(
+    content_type: Option<String>,
+    length: Option<u64>,
+    body: S,
+    max: u64,
+) -> Result<RunRequest, RequestError>
+where
+    S: Stream<Item = Result<B, warp::Error>> + Unpin,
+    B: Buf,
+{
+    if let Some(ct) = content_type.as_deref().filter(|ct| !is_json(ct)) {
+        return Err(RequestError(
+            ErrorCode::UnsupportedMediaType,
+            format!("Content-Type must be application/json, not {ct:?}"),
+        ));
+    }
+    let too_large = || {
+        RequestError(
+            ErrorCode::PayloadTooLarge,
+            format!("request body exceeds {max} bytes"),
+        )
+    };
+    if length.is_some_and(|len| len > max) {
+        return Err(too_large());
+    }
+    let mut body = body;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let mut chunk = chunk.map_err(|e| {
+            RequestError(ErrorCode::InvalidRequest, format!("reading body: {e}"))
+        })?;
+        if bytes.len() as u64 + chunk.remaining() as u64 > max {
+            return Err(too_large());
+        }
+        while chunk.has_remaining() {
+            let part: Bytes = chunk.copy_to_bytes(chunk.chunk().len());
+            bytes.extend_from_slice(&part);
+        }
+    }
+    parse_request(&bytes)
+}
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+/// Decodes a body, telling malformed JSON, unknown fields and wrong shapes apart.
+fn parse_request(bytes: &[u8]) -> Result<RunRequest, RequestError> {
+    serde_json::from_slice(bytes).map_err(|err| {
+        use serde_json::error::Category;
+        let code = match err.classify() {
+            Category::Syntax | Category::Eof | Category::Io => ErrorCode::InvalidJson,
+            Category::Data if err.to_string().starts_with("unknown field") => {
+                ErrorCode::UnknownField
+            }
+            Category::Data => ErrorCode::InvalidRequest,
+        };
+        RequestError(code, err.to_string())
+    })
+}
+
+/// A request refused before it reached admission.
+struct RequestError(ErrorCode, String);
+
+impl RequestError {
+    fn into_response(self) -> Response {
+        error_response(self.0, self.1)
+    }
+}
+
+// === errors ===
+
+/// The error code each [`Error`] is answered with.
+fn error_code(err: &Error) -> ErrorCode {
+    match err {
+        Error::InvalidRequest(_) => ErrorCode::InvalidRequest,
+        Error::LimitExceeded(_) => ErrorCode::LimitExceeded,
+        Error::EnvNotAllowed(_) => ErrorCode::EnvNotAllowed,
+        Error::Overloaded { .. } => ErrorCode::Overloaded,
+        Error::Draining => ErrorCode::Draining,
+        Error::Config(_) | Error::Io { .. } | Error::Wasm { .. } => ErrorCode::Internal,
+    }
+}
+
+impl Error {
+    fn into_response(self) -> Response {
+        let code = error_code(&self);
+        if code == ErrorCode::Internal {
+            tracing::error!(error = %self, "run failed in the host");
+        }
+        error_response(code, self.to_string())
+    }
+}
+
+fn error_response(code: ErrorCode, message: String) -> Response {
+    let body = ErrorBody {
+        error: ErrorDetail { code, message },
+    };
+    let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = warp::reply::with_status(warp::reply::json(&body), status).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
+    }
+    response
+}
+
+/// Turns warp's routing rejections into the JSON error shape.
+async fn rejection(rejection: Rejection) -> Result<Response, Infallible> {
+    let (code, message) = if rejection.is_not_found() {
+        (ErrorCode::NotFound, "no such endpoint".to_string())
+    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+        (
+            ErrorCode::MethodNotAllowed,
+            "method not allowed on this endpoint".to_string(),
+        )
+    } else if let Some(header) = rejection.find::<warp::reject::InvalidHeader>() {
+        (
+            ErrorCode::InvalidRequest,
+            format!("invalid {} header", header.name()),
+        )
+    } else {
+        tracing::error!(?rejection, "unhandled rejection");
+        (ErrorCode::Internal, "unexpected request failure".to_string())
+    };
+    Ok(error_response(code, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        for ok in ["application/json", "Application/JSON; charset=utf-8", "application/vnd.x+json"] {
+            assert!(is_json(ok), "{ok}");
+        }
+        for bad in ["text/plain", "application/x-www-form-urlencoded", ""] {
+            assert!(!is_json(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn body_errors_are_told_apart() {
+        let code = |body: &str| parse_request(body.as_bytes()).err().map(|e| e.0);
+        assert_eq!(code("{"), Some(ErrorCode::InvalidJson));
+        assert_eq!(code(""), Some(ErrorCode::InvalidJson));
+        assert_eq!(code("{}"), Some(ErrorCode::InvalidRequest));
+        assert_eq!(code(r#"{"code": 1}"#), Some(ErrorCode::InvalidRequest));
+        assert_eq!(code(r#"{"code": "", "x": 1}"#), Some(ErrorCode::UnknownField));
+        assert_eq!(code(r#"{"code": "print(1)"}"#), None);
+    }
+
+    #[test]
+    fn request_limits_may_lower_but_not_exceed_the_maxima() {
+        let config = Config::with_python_dir(".");
+        let mut request = RunRequest::new("");
+        request.timeout_ms = Some(config.max_timeout_ms + 1);
+        let err = admit_request(&config, request).err().unwrap();
+        assert_eq!(error_code(&err), ErrorCode::LimitExceeded);
+
+        let mut request = RunRequest::new("");
+        request.memory_mb = Some(16);
+        let (_, limits) = admit_request(&config, request).unwrap();
+        assert_eq!(limits.memory_bytes, 16 << 20);
+    }
+
+    #[test]
+    fn env_outside_the_policy_is_refused() {
+        let mut request = RunRequest::new("");
+        request.env.insert("AWS_SECRET".into(), "x".into());
+        let err = admit_request(&Config::with_python_dir("."), request).err().unwrap();
+        assert_eq!(error_code(&err), ErrorCode::EnvNotAllowed);
+    }
+}

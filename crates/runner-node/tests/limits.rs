@@ -1,0 +1,88 @@
+//! Every run is bounded; a program that hits a bound ends with an error answer, and the server
+//! keeps serving afterwards.
+
+mod common;
+
+use common::{TestServer, test_config};
+use serde_json::json;
+
+#[tokio::test]
+async fn infinite_loop_times_out() {
+    let server = TestServer::start().await;
+    let res = server
+        .run_json(json!({"code": "while True: pass", "timeout_ms": 300}))
+        .await;
+    assert_eq!(res["outcome"], "timeout");
+    assert_eq!(res["res"]["status"], "Error");
+    assert_eq!(res["exit_code"], serde_json::Value::Null);
+    server.assert_still_serves().await;
+}
+
+#[tokio::test]
+async fn sleeping_in_a_host_call_times_out() {
+    let server = TestServer::start().await;
+    let res = server
+        .run_json(json!({"code": "import time\nprint('start')\ntime.sleep(60)", "timeout_ms": 300}))
+        .await;
+    assert_eq!(res["outcome"], "timeout");
+    assert_eq!(res["res"]["output"], "start\n", "output up to the timeout is kept");
+    server.assert_still_serves().await;
+}
+
+#[tokio::test]
+async fn server_default_timeout_applies() {
+    let mut config = test_config();
+    config.timeout_ms = 200;
+    let server = TestServer::start_with(config).await;
+    let res = server.run("while True: pass").await;
+    assert_eq!(res["outcome"], "timeout");
+}
+
+#[tokio::test]
+async fn memory_bomb_hits_the_memory_limit() {
+    let server = TestServer::start().await;
+    let res = server.run("x = bytearray(10**10)").await;
+    assert_eq!(res["outcome"], "memory_limit", "{res}");
+    assert_eq!(res["res"]["status"], "Error");
+    assert!(res["res"]["output"].as_str().unwrap().contains("MemoryError"), "{res}");
+    server.assert_still_serves().await;
+}
+
+#[tokio::test]
+async fn growing_list_hits_the_memory_limit() {
+    let server = TestServer::start().await;
+    let res = server
+        .run_json(json!({"code": "xs = []\nwhile True: xs.append('x' * 100000)", "memory_mb": 64}))
+        .await;
+    assert_eq!(res["outcome"], "memory_limit", "{res}");
+    server.assert_still_serves().await;
+}
+
+#[tokio::test]
+async fn endless_output_is_cut_at_the_cap() {
+    let mut config = test_config();
+    config.max_output_bytes = 10_000;
+    let server = TestServer::start_with(config).await;
+    let res = server.run("while True: print('y' * 99)").await;
+    assert_eq!(res["outcome"], "output_limit", "{res}");
+    assert_eq!(res["truncated"], true);
+    assert_eq!(res["res"]["status"], "Error");
+    assert_eq!(res["res"]["output"].as_str().unwrap().len(), 10_000);
+    server.assert_still_serves().await;
+}
+
+#[tokio::test]
+async fn deep_recursion_does_not_crash_the_server() {
+    let server = TestServer::start().await;
+    // Python's own recursion limit catches plain recursion...
+    let res = server.run("def f(n): return f(n + 1)\nf(0)").await;
+    assert_eq!(res["res"]["status"], "Error");
+    assert!(res["res"]["output"].as_str().unwrap().contains("RecursionError"), "{res}");
+    // ...and lifting it makes the interpreter exhaust the wasm stack, which ends only the run.
+    let res = server
+        .run("import sys\nsys.setrecursionlimit(10**6)\ndef f(n): return f(n + 1)\nf(0)")
+        .await;
+    assert_eq!(res["res"]["status"], "Error", "{res}");
+    assert_ne!(res["outcome"], "completed", "{res}");
+    server.assert_still_serves().await;
+}

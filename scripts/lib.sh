@@ -1,0 +1,44 @@
+# Shared by scripts/serve.sh, scripts/test.sh and .ci/run: caches, installs and stage timing.
+# shellcheck shell=bash
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export REPO_ROOT
+# Everything built or downloaded lives here, outside the repository.
+export SANDBOX_CACHE="${SANDBOX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/python-sandbox}"
+# One target dir shared by every checkout: a clean clone reuses the compiled dependencies.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$SANDBOX_CACHE/target}"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# stage NAME CMD...: runs CMD, printing how long it took.
+stage() {
+    local name="$1" start end
+    shift
+    log "$name"
+    start=$(date +%s)
+    "$@"
+    end=$(date +%s)
+    printf '==> %s done in %ss\n' "$name" "$((end - start))" >&2
+}
+
+# ensure_apt PKG...: installs the Debian packages that are missing (needs root or sudo).
+ensure_apt() {
+    local missing=() pkg sudo=""
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    log "installing ${missing[*]}"
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# ensure_python_wasi: builds CPython for WASI if needed and exports RUNNER_PYTHON_DIR.
+ensure_python_wasi() {
+    local dir
+    dir="$(bash "$REPO_ROOT/python-wasi/build.sh" | tail -n 1)"
+    [ -f "$dir/python.wasm" ] || { log "python-wasi/build.sh gave no python.wasm"; return 1; }
+    export RUNNER_PYTHON_DIR="$dir"
+}

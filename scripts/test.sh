@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every check and test from a fresh clone: installs what is missing, builds CPython for
+# WASI (cached), then formatting, lints, unit and integration tests.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT"
+
+stage "tools (apt)" ensure_apt curl jq shellcheck
+stage "CPython for WASI" ensure_python_wasi
+stage "shellcheck" shellcheck -x scripts/*.sh python-wasi/*.sh examples/*.sh .ci/run
+stage "cargo fmt" cargo fmt --all --check
+stage "cargo clippy" cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
+stage "cargo nextest" cargo nextest run --locked --workspace --no-fail-fast
