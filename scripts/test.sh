@@ -2,6 +2,7 @@
 # Runs every check and test from a fresh clone: installs what is missing, builds CPython for
 # WASI (cached), then formatting, lints, unit and integration tests.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 

@@ -83,7 +83,11 @@ mod tests {
     async fn full_slots_answer_overloaded_after_the_queue_timeout() {
         let admission = Admission::new(1);
         let _held = admission.admit(Duration::from_secs(1)).await.unwrap();
-        let err = admission.admit(Duration::from_millis(50)).await.err().unwrap();
+        let err = admission
+            .admit(Duration::from_millis(50))
+            .await
+            .err()
+            .unwrap();
         assert!(matches!(err, Error::Overloaded { slots: 1 }), "{err}");
         assert_eq!(admission.in_flight(), 1);
     }

@@ -118,7 +118,9 @@ impl Capture {
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A poisoned lock only means another handle panicked mid-push; the data is still whole.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -171,7 +173,11 @@ impl Pollable for CaptureStream {
 }
 
 impl AsyncWrite for CaptureStream {
-    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let result = self
             .capture
             .push(self.stream, Bytes::copy_from_slice(buf))
@@ -220,7 +226,9 @@ mod tests {
     #[test]
     fn invalid_utf8_is_replaced_not_rejected() {
         let capture = Capture::new(100);
-        capture.push(Stream::Stdout, Bytes::from_static(b"ok\xff")).unwrap();
+        capture
+            .push(Stream::Stdout, Bytes::from_static(b"ok\xff"))
+            .unwrap();
         assert_eq!(capture.finish().stdout, "ok\u{fffd}");
     }
 }

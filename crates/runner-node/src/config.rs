@@ -164,7 +164,9 @@ impl Config {
             None => {
                 let base = std::env::var_os("XDG_CACHE_HOME")
                     .map(PathBuf::from)
-                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+                    .or_else(|| {
+                        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache"))
+                    })?;
                 Some(base.join("python-sandbox").join("modules"))
             }
         }
@@ -179,11 +181,6 @@ impl Config {
     pub fn queue_timeout(&self) -> Duration {
         Duration::from_millis(self.queue_timeout_ms)
     }
-
-    /// Environment variable names a request may pass into the guest (comma-separated); none by
-    /// default.
-    #[arg(long = "allow-env", env = "RUNNER_ALLOW_ENV", value_delimiter = ',')]
-    pub allow_env: Vec<String>,
 
     /// How long in-flight runs may go on after SIGTERM.
     pub fn shutdown_grace(&self) -> Duration {

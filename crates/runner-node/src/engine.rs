@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::{Config as WasmConfig, Engine, InstancePre, Linker, Module, OptLevel};
 
 use crate::config::Config;
-use crate::sandbox::HostState;
+use crate::sandbox::{GUEST_LIB_DIR, HostState};
 use crate::{Error, Result};
 
 /// How often the epoch advances. A run overshoots its wall-time limit by at most about one
@@ -27,6 +27,9 @@ pub struct Runtime {
     pub(crate) pre: InstancePre<HostState>,
     /// The host folder preopened read-only as the guest's `/usr/local/lib`.
     pub(crate) python_lib: PathBuf,
+    /// runner-node's own guest files (`sitecustomize.py`), preopened read-only at the guest path
+    /// of the interpreter's `site-packages`, which is on `sys.path`.
+    pub(crate) site_packages: (tempfile::TempDir, String),
 }
 
 impl Runtime {
@@ -49,6 +52,7 @@ impl Runtime {
             engine,
             pre,
             python_lib: config.python_lib(),
+            site_packages: (write_site_packages()?, guest_site_packages(config)?),
         }))
     }
 
@@ -59,6 +63,31 @@ impl Runtime {
         u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
     }
 }
+
+/// Writes the files runner-node adds to the guest's `site-packages` into a private folder.
+fn write_site_packages() -> Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new()
+        .prefix("runner-site-")
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let path = dir.path().join("sitecustomize.py");
+    std::fs::write(&path, SITECUSTOMIZE).map_err(|e| Error::io(&path, e))?;
+    Ok(dir)
+}
+
+/// The guest path of `site-packages` for the stdlib folder found under `lib/` (`python3.X`).
+fn guest_site_packages(config: &Config) -> Result<String> {
+    let lib = config.python_lib();
+    let entries = std::fs::read_dir(&lib).map_err(|e| Error::io(&lib, e))?;
+    let version = entries
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .find(|name| name.starts_with("python3."))
+        .ok_or_else(|| Error::Config(format!("{} holds no python3.X folder", lib.display())))?;
+    Ok(format!("{GUEST_LIB_DIR}/{version}/site-packages"))
+}
+
+/// Starts every program in `/work`.
+const SITECUSTOMIZE: &str = include_str!("../guest/sitecustomize.py");
 
 fn engine_config(config: &Config) -> WasmConfig {
     let stack = config.wasm_stack_kb * 1024;
@@ -183,7 +212,8 @@ mod tests {
     #[test]
     fn ticks_round_up_and_never_reach_zero() {
         assert_eq!(Runtime::ticks_until(Instant::now()), 1);
-        let ticks = Runtime::ticks_until(Instant::now() + EPOCH_TICK * 3 + Duration::from_millis(1));
+        let ticks =
+            Runtime::ticks_until(Instant::now() + EPOCH_TICK * 3 + Duration::from_millis(1));
         assert!((3..=4).contains(&ticks), "{ticks}");
     }
 

@@ -16,7 +16,6 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use tokio::net::TcpListener;
 

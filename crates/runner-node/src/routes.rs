@@ -46,12 +46,13 @@ impl State {
 
 /// All endpoints, with every rejection turned into a JSON error body.
 pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone {
-    let health = warp::get()
-        .and(warp::path::end().or(warp::path!("health")).unify())
+    // Path before method, so an unknown path is 404 and only a known one can be 405.
+    let health = (warp::path::end().or(warp::path!("health")).unify())
+        .and(warp::get())
         .map(|| "ok".into_response());
 
     let ready_state = state.clone();
-    let ready = warp::get().and(warp::path!("ready")).map(move || {
+    let ready = warp::path!("ready").and(warp::get()).map(move || {
         if ready_state.admission.is_draining() {
             error_response(ErrorCode::Draining, "the server is shutting down".into())
         } else {
@@ -60,10 +61,14 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
     });
 
     let max_body = state.config.max_body_bytes;
-    let run = warp::post()
-        .and(warp::path!("run").or(warp::path!("v1" / "run")).unify())
-        .and(warp::header::optional::<String>(header::CONTENT_TYPE.as_str()))
-        .and(warp::header::optional::<u64>(header::CONTENT_LENGTH.as_str()))
+    let run = (warp::path!("run").or(warp::path!("v1" / "run")).unify())
+        .and(warp::post())
+        .and(warp::header::optional::<String>(
+            header::CONTENT_TYPE.as_str(),
+        ))
+        .and(warp::header::optional::<u64>(
+            header::CONTENT_LENGTH.as_str(),
+        ))
         .and(warp::body::stream())
         .and(warp::any().map(move || state.clone()))
         .then(move |content_type, length, body, state| async move {
@@ -74,7 +79,13 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
             }
         });
 
-    health.or(ready).unify().or(run).unify().recover(rejection).unify()
+    health
+        .or(ready)
+        .unify()
+        .or(run)
+        .unify()
+        .recover(rejection)
+        .unify()
 }
 
 async fn handle_run(state: State, request: RunRequest) -> Response {
@@ -104,7 +115,11 @@ async fn handle_run(state: State, request: RunRequest) -> Response {
 fn admit_request(config: &Config, request: RunRequest) -> Result<(Input, Limits)> {
     let timeout_ms = match request.timeout_ms {
         None => config.timeout_ms,
-        Some(0) => return Err(Error::InvalidRequest("timeout_ms must be at least 1".into())),
+        Some(0) => {
+            return Err(Error::InvalidRequest(
+                "timeout_ms must be at least 1".into(),
+            ));
+        }
         Some(ms) if ms > config.max_timeout_ms => {
             return Err(Error::LimitExceeded(format!(
                 "timeout_ms {ms} exceeds this server's maximum of {}",
@@ -195,9 +210,8 @@ where
     let mut body = body;
     let mut bytes = Vec::new();
     while let Some(chunk) = body.next().await {
-        let mut chunk = chunk.map_err(|e| {
-            RequestError(ErrorCode::InvalidRequest, format!("reading body: {e}"))
-        })?;
+        let mut chunk = chunk
+            .map_err(|e| RequestError(ErrorCode::InvalidRequest, format!("reading body: {e}")))?;
         if bytes.len() as u64 + chunk.remaining() as u64 > max {
             return Err(too_large());
         }
@@ -271,12 +285,14 @@ fn error_response(code: ErrorCode, message: String) -> Response {
     let body = ErrorBody {
         error: ErrorDetail { code, message },
     };
-    let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status =
+        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = warp::reply::with_status(warp::reply::json(&body), status).into_response();
     if status == StatusCode::SERVICE_UNAVAILABLE {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECS),
+        );
     }
     response
 }
@@ -297,7 +313,10 @@ async fn rejection(rejection: Rejection) -> Result<Response, Infallible> {
         )
     } else {
         tracing::error!(?rejection, "unhandled rejection");
-        (ErrorCode::Internal, "unexpected request failure".to_string())
+        (
+            ErrorCode::Internal,
+            "unexpected request failure".to_string(),
+        )
     };
     Ok(error_response(code, message))
 }
@@ -308,7 +327,11 @@ mod tests {
 
     #[test]
     fn json_content_types() {
-        for ok in ["application/json", "Application/JSON; charset=utf-8", "application/vnd.x+json"] {
+        for ok in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/vnd.x+json",
+        ] {
             assert!(is_json(ok), "{ok}");
         }
         for bad in ["text/plain", "application/x-www-form-urlencoded", ""] {
@@ -323,7 +346,10 @@ mod tests {
         assert_eq!(code(""), Some(ErrorCode::InvalidJson));
         assert_eq!(code("{}"), Some(ErrorCode::InvalidRequest));
         assert_eq!(code(r#"{"code": 1}"#), Some(ErrorCode::InvalidRequest));
-        assert_eq!(code(r#"{"code": "", "x": 1}"#), Some(ErrorCode::UnknownField));
+        assert_eq!(
+            code(r#"{"code": "", "x": 1}"#),
+            Some(ErrorCode::UnknownField)
+        );
         assert_eq!(code(r#"{"code": "print(1)"}"#), None);
     }
 
@@ -345,7 +371,9 @@ mod tests {
     fn env_outside_the_policy_is_refused() {
         let mut request = RunRequest::new("");
         request.env.insert("AWS_SECRET".into(), "x".into());
-        let err = admit_request(&Config::with_python_dir("."), request).err().unwrap();
+        let err = admit_request(&Config::with_python_dir("."), request)
+            .err()
+            .unwrap();
         assert_eq!(error_code(&err), ErrorCode::EnvNotAllowed);
     }
 }

@@ -128,6 +128,10 @@ pub async fn run(runtime: &Arc<Runtime>, input: Input, limits: Limits) -> Result
         // bouncing each one through the blocking pool.
         .allow_blocking_current_thread(true)
         .preopened_dir(&runtime.python_lib, GUEST_LIB_DIR, FsPerms::ReadOnly)
+        .and_then(|b| {
+            let (host, guest) = &runtime.site_packages;
+            b.preopened_dir(host.path(), guest, FsPerms::ReadOnly)
+        })
         .and_then(|b| b.preopened_dir(work.path(), GUEST_WORK_DIR, FsPerms::ReadWrite))
         .map_err(Error::wasm("preopening sandbox folders"))?
         .build_p1();

@@ -25,9 +25,15 @@ print(sorted(k for k in os.environ if k != 'PYTHONUNBUFFERED'))
         .run_json(json!({"code": code, "files": {"input.txt": "x"}}))
         .await;
     let output = res["res"]["output"].as_str().unwrap();
-    assert!(output.starts_with("['python3.13']\n['input.txt']\n"), "{output}");
+    assert!(
+        output.starts_with("['python3.13']\n['input.txt']\n"),
+        "{output}"
+    );
     assert!(!output.contains("VISIBLE"), "{output}");
-    assert!(output.ends_with("[]\n"), "host environment leaked: {output}");
+    assert!(
+        output.ends_with("[]\n"),
+        "host environment leaked: {output}"
+    );
 }
 
 #[tokio::test]
@@ -48,7 +54,10 @@ for attempt in [
         print('refused')
 "#;
     let res = server.run(code).await;
-    assert_eq!(res["res"]["output"], "refused\nrefused\nrefused\nrefused\n", "{res}");
+    assert_eq!(
+        res["res"]["output"], "refused\nrefused\nrefused\nrefused\n",
+        "{res}"
+    );
 }
 
 #[tokio::test]

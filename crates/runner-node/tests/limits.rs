@@ -25,7 +25,10 @@ async fn sleeping_in_a_host_call_times_out() {
         .run_json(json!({"code": "import time\nprint('start')\ntime.sleep(60)", "timeout_ms": 300}))
         .await;
     assert_eq!(res["outcome"], "timeout");
-    assert_eq!(res["res"]["output"], "start\n", "output up to the timeout is kept");
+    assert_eq!(
+        res["res"]["output"], "start\n",
+        "output up to the timeout is kept"
+    );
     server.assert_still_serves().await;
 }
 
@@ -41,10 +44,27 @@ async fn server_default_timeout_applies() {
 #[tokio::test]
 async fn memory_bomb_hits_the_memory_limit() {
     let server = TestServer::start().await;
+    // Larger than the 32-bit address space: refused by CPython itself.
     let res = server.run("x = bytearray(10**10)").await;
+    assert_eq!(res["res"]["status"], "Error");
+    assert!(
+        res["res"]["output"]
+            .as_str()
+            .unwrap()
+            .contains("OverflowError"),
+        "{res}"
+    );
+    // 1 GiB: fits the address space, not the 128 MiB default limit.
+    let res = server.run("x = bytearray(2**30)").await;
     assert_eq!(res["outcome"], "memory_limit", "{res}");
     assert_eq!(res["res"]["status"], "Error");
-    assert!(res["res"]["output"].as_str().unwrap().contains("MemoryError"), "{res}");
+    assert!(
+        res["res"]["output"]
+            .as_str()
+            .unwrap()
+            .contains("MemoryError"),
+        "{res}"
+    );
     server.assert_still_serves().await;
 }
 
@@ -77,7 +97,13 @@ async fn deep_recursion_does_not_crash_the_server() {
     // Python's own recursion limit catches plain recursion...
     let res = server.run("def f(n): return f(n + 1)\nf(0)").await;
     assert_eq!(res["res"]["status"], "Error");
-    assert!(res["res"]["output"].as_str().unwrap().contains("RecursionError"), "{res}");
+    assert!(
+        res["res"]["output"]
+            .as_str()
+            .unwrap()
+            .contains("RecursionError"),
+        "{res}"
+    );
     // ...and lifting it makes the interpreter exhaust the wasm stack, which ends only the run.
     let res = server
         .run("import sys\nsys.setrecursionlimit(10**6)\ndef f(n): return f(n + 1)\nf(0)")

@@ -72,12 +72,17 @@ async fn stdlib_modules_import() {
 #[tokio::test]
 async fn uncaught_exception_is_an_error_with_traceback() {
     let server = TestServer::start().await;
-    let res = server.run("print('before')\nraise ValueError('boom')").await;
+    let res = server
+        .run("print('before')\nraise ValueError('boom')")
+        .await;
     assert_eq!(res["res"]["status"], "Error");
     assert_eq!(res["outcome"], "completed");
     assert_eq!(res["exit_code"], 1);
     let output = res["res"]["output"].as_str().unwrap();
-    assert!(output.starts_with("before\nTraceback (most recent call last):"), "{output}");
+    assert!(
+        output.starts_with("before\nTraceback (most recent call last):"),
+        "{output}"
+    );
     assert!(output.ends_with("ValueError: boom\n"), "{output}");
     assert_eq!(res["stdout"], "before\n");
 }
@@ -97,7 +102,7 @@ async fn stdin_and_files_reach_the_program() {
     let server = TestServer::start().await;
     let res = server
         .run_json(json!({
-            "code": "import sys\nprint(sys.stdin.read().upper())\nprint(open('/work/data/in.csv').read())",
+            "code": "import sys\nprint(sys.stdin.read().upper())\nprint(open('data/in.csv').read())",
             "stdin": "from stdin",
             "files": {"data/in.csv": "a,b\n1,2"},
         }))
@@ -108,6 +113,8 @@ async fn stdin_and_files_reach_the_program() {
 #[tokio::test]
 async fn non_utf8_output_is_replaced_not_refused() {
     let server = TestServer::start().await;
-    let res = server.run("import sys\nsys.stdout.buffer.write(b'ok\\xff\\n')").await;
+    let res = server
+        .run("import sys\nsys.stdout.buffer.write(b'ok\\xff\\n')")
+        .await;
     assert_eq!(res["res"]["output"], "ok\u{fffd}\n");
 }

@@ -19,10 +19,18 @@ async fn health_and_root_answer_ok() {
 async fn v1_run_serves_the_same_contract() {
     let server = TestServer::start().await;
     let answer = server
-        .request("POST", "/v1/run", Some("application/json"), r#"{"code":"print(2)"}"#)
+        .request(
+            "POST",
+            "/v1/run",
+            Some("application/json"),
+            r#"{"code":"print(2)"}"#,
+        )
         .await;
     assert_eq!(answer.status, 200);
-    assert_eq!(answer.json()["res"], json!({"status": "Ok", "output": "2\n"}));
+    assert_eq!(
+        answer.json()["res"],
+        json!({"status": "Ok", "output": "2\n"})
+    );
 }
 
 #[tokio::test]
@@ -34,11 +42,16 @@ async fn malformed_bodies_are_400_with_a_reason() {
         ("{}", "invalid_request"),
         (r#"{"code": 42}"#, "invalid_request"),
         (r#"{"code": "print(1)", "timeout": 5}"#, "unknown_field"),
-        (r#"{"code": "x", "files": {"../etc/passwd": "x"}}"#, "invalid_request"),
+        (
+            r#"{"code": "x", "files": {"../etc/passwd": "x"}}"#,
+            "invalid_request",
+        ),
         (r#"{"code": "x", "timeout_ms": 0}"#, "invalid_request"),
     ];
     for (body, code) in cases {
-        let answer = server.request("POST", "/run", Some("application/json"), body).await;
+        let answer = server
+            .request("POST", "/run", Some("application/json"), body)
+            .await;
         assert_eq!(answer.status, 400, "{body}: {}", answer.body);
         assert_eq!(answer.error_code(), code, "{body}");
     }
@@ -48,7 +61,9 @@ async fn malformed_bodies_are_400_with_a_reason() {
 #[tokio::test]
 async fn missing_content_type_is_accepted_as_json() {
     let server = TestServer::start().await;
-    let answer = server.request("POST", "/run", None, r#"{"code":"print(3)"}"#).await;
+    let answer = server
+        .request("POST", "/run", None, r#"{"code":"print(3)"}"#)
+        .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
 }
 
@@ -73,8 +88,13 @@ async fn limits_above_the_maxima_are_422_not_clamped() {
         assert_eq!(answer.status, 422, "{body}");
         assert_eq!(answer.error_code(), "limit_exceeded");
     }
-    let answer = server.post(&json!({"code": "", "env": {"HOME": "/x"}})).await;
-    assert_eq!((answer.status, answer.error_code().as_str()), (422, "env_not_allowed"));
+    let answer = server
+        .post(&json!({"code": "", "env": {"HOME": "/x"}}))
+        .await;
+    assert_eq!(
+        (answer.status, answer.error_code().as_str()),
+        (422, "env_not_allowed")
+    );
 }
 
 #[tokio::test]
@@ -92,7 +112,10 @@ async fn oversized_body_is_413() {
 async fn unknown_paths_and_methods_get_json_errors() {
     let server = TestServer::start().await;
     let answer = server.get("/nope").await;
-    assert_eq!((answer.status, answer.error_code().as_str()), (404, "not_found"));
+    assert_eq!(
+        (answer.status, answer.error_code().as_str()),
+        (404, "not_found")
+    );
     let answer = server.get("/run").await;
     assert_eq!(answer.status, 405, "{}", answer.body);
     assert_eq!(answer.error_code(), "method_not_allowed");

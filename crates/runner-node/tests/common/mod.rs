@@ -61,10 +61,15 @@ impl Answer {
     pub fn error_code(&self) -> String {
         let body = self.json();
         assert!(
-            body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
             "error without message: {body}"
         );
-        body["error"]["code"].as_str().expect("error.code").to_string()
+        body["error"]["code"]
+            .as_str()
+            .expect("error.code")
+            .to_string()
     }
 }
 
@@ -104,7 +109,13 @@ impl TestServer {
             .ok();
     }
 
-    pub async fn request(&self, method: &str, path: &str, content_type: Option<&str>, body: impl Into<Bytes>) -> Answer {
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<Bytes>,
+    ) -> Answer {
         let mut builder = hyper::Request::builder()
             .method(method)
             .uri(format!("http://{}{path}", self.addr));
@@ -132,7 +143,8 @@ impl TestServer {
 
     /// `POST /run` with a JSON body.
     pub async fn post(&self, body: &Value) -> Answer {
-        self.request("POST", "/run", Some("application/json"), body.to_string()).await
+        self.request("POST", "/run", Some("application/json"), body.to_string())
+            .await
     }
 
     /// Runs `code` and returns the 200 answer's JSON.
@@ -143,14 +155,22 @@ impl TestServer {
     /// Runs a full request and returns the 200 answer's JSON.
     pub async fn run_json(&self, body: Value) -> Value {
         let answer = self.post(&body).await;
-        assert_eq!(answer.status, 200, "run answered {}: {}", answer.status, answer.body);
+        assert_eq!(
+            answer.status, 200,
+            "run answered {}: {}",
+            answer.status, answer.body
+        );
         answer.json()
     }
 
     /// Asserts the server still runs a trivial program correctly.
     pub async fn assert_still_serves(&self) {
         let res = self.run("print('still here')").await;
-        assert_eq!(res["res"], json!({"status": "Ok", "output": "still here\n"}), "{res}");
+        assert_eq!(
+            res["res"],
+            json!({"status": "Ok", "output": "still here\n"}),
+            "{res}"
+        );
     }
 }
 
