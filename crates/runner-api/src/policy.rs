@@ -299,7 +299,9 @@ mod tests {
     fn unknown_fields_are_rejected_at_every_level() {
         let top = parse(r#"{"limit": {}}"#).unwrap_err().to_string();
         assert!(top.contains("unknown field `limit`"), "{top}");
-        let nested = parse(r#"{"limits": {"timeout": 5}}"#).unwrap_err().to_string();
+        let nested = parse(r#"{"limits": {"timeout": 5}}"#)
+            .unwrap_err()
+            .to_string();
         assert!(nested.contains("unknown field `timeout`"), "{nested}");
         let mount = parse(
             r#"{"data_mounts": [{"name": "a", "host_path": "/a", "guest_path": "/data/a",
@@ -354,15 +356,19 @@ mod tests {
         assert!(invalid(|p| p.allowed_env = vec!["1X".into()]).contains("\"1X\""));
         assert!(invalid(|p| p.allowed_env = vec!["A=B".into()]).contains("\"A=B\""));
         assert!(invalid(|p| p.allowed_env = vec!["A".into(), "A".into()]).contains("twice"));
-        let mut ok = SandboxPolicy::default();
-        ok.allowed_env = vec!["LANG".into(), "_X1".into()];
+        let ok = SandboxPolicy {
+            allowed_env: vec!["LANG".into(), "_X1".into()],
+            ..SandboxPolicy::default()
+        };
         ok.validate().unwrap();
     }
 
     #[test]
     fn data_mounts_are_checked() {
-        let mut ok = SandboxPolicy::default();
-        ok.data_mounts = vec![DataMountPolicy::new("ds-1", "/var/run/runner/data/ds-1")];
+        let ok = SandboxPolicy {
+            data_mounts: vec![DataMountPolicy::new("ds-1", "/var/run/runner/data/ds-1")],
+            ..SandboxPolicy::default()
+        };
         ok.validate().unwrap();
         assert_eq!(ok.data_mounts[0].guest_path, "/data/ds-1");
 
@@ -383,16 +389,21 @@ mod tests {
         });
         assert!(msg.contains("guest_path"), "{msg}");
         let msg = invalid(|p| {
-            p.data_mounts = vec![DataMountPolicy::new("a", "/x"), DataMountPolicy::new("a", "/y")]
+            p.data_mounts = vec![
+                DataMountPolicy::new("a", "/x"),
+                DataMountPolicy::new("a", "/y"),
+            ]
         });
         assert!(msg.contains("twice"), "{msg}");
     }
 
     #[test]
     fn round_trips_through_json() {
-        let mut policy = SandboxPolicy::default();
-        policy.allowed_env = vec!["LANG".into()];
-        policy.data_mounts = vec![DataMountPolicy::new("d", "/mnt/d")];
+        let policy = SandboxPolicy {
+            allowed_env: vec!["LANG".into()],
+            data_mounts: vec![DataMountPolicy::new("d", "/mnt/d")],
+            ..SandboxPolicy::default()
+        };
         let json = serde_json::to_string(&policy).unwrap();
         assert_eq!(parse(&json).unwrap(), policy);
     }

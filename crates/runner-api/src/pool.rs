@@ -337,7 +337,10 @@ impl Default for SandboxLimits {
 #[serde(rename_all = "camelCase")]
 pub struct DataMount {
     /// Name of the mount, unique in the pool; the guest sees the data at `/data/<name>`.
-    #[schemars(length(min = 1, max = 63), regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"))]
+    #[schemars(
+        length(min = 1, max = 63),
+        regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    )]
     pub name: String,
 
     /// A ConfigMap in the pool's namespace whose keys become files.

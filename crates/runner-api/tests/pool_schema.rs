@@ -9,7 +9,13 @@ use serde_json::{Value, json};
 fn schema() -> Value {
     let crd = PythonSandboxPool::crd();
     let version = &crd.spec.versions[0];
-    let schema = version.schema.as_ref().unwrap().open_api_v3_schema.as_ref().unwrap();
+    let schema = version
+        .schema
+        .as_ref()
+        .unwrap()
+        .open_api_v3_schema
+        .as_ref()
+        .unwrap();
     serde_json::to_value(schema).unwrap()
 }
 
@@ -66,7 +72,10 @@ fn replicas_and_autoscaling_are_exclusive() {
 
 #[test]
 fn per_node_takes_no_replica_count() {
-    assert_rejected(json!({"mode": "PerNode", "replicas": 2}), "mode PerNode runs one runner");
+    assert_rejected(
+        json!({"mode": "PerNode", "replicas": 2}),
+        "mode PerNode runs one runner",
+    );
     assert_rejected(
         json!({"mode": "PerNode", "autoscaling": {"maxReplicas": 3}}),
         "mode PerNode runs one runner",
@@ -109,7 +118,10 @@ fn a_data_mount_has_exactly_one_source() {
 
 #[test]
 fn a_caller_rule_selects_something() {
-    assert_rejected(json!({"allowedCallers": [{}]}), "a caller rule needs namespaceSelector");
+    assert_rejected(
+        json!({"allowedCallers": [{}]}),
+        "a caller rule needs namespaceSelector",
+    );
 }
 
 #[test]
@@ -121,21 +133,35 @@ fn pool_names_fit_the_children() {
         "metadata": {"name": long, "namespace": "apps"},
         "spec": {},
     });
-    let errors = Validator::new().validate(&schema(), &object, None).unwrap_err();
-    assert!(errors.iter().any(|e| e.message.contains("at most 56")), "{errors:?}");
+    let errors = Validator::new()
+        .validate(&schema(), &object, None)
+        .unwrap_err();
+    assert!(
+        errors.iter().any(|e| e.message.contains("at most 56")),
+        "{errors:?}"
+    );
 }
 
 #[test]
 fn crd_has_the_promised_shape() {
     let crd = serde_json::to_value(PythonSandboxPool::crd()).unwrap();
-    assert_eq!(crd["metadata"]["name"], "pythonsandboxpools.sandbox.runner.dev");
+    assert_eq!(
+        crd["metadata"]["name"],
+        "pythonsandboxpools.sandbox.runner.dev"
+    );
     assert_eq!(crd["spec"]["scope"], "Namespaced");
     assert_eq!(crd["spec"]["names"]["shortNames"], json!(["pypool"]));
     let version = &crd["spec"]["versions"][0];
     assert_eq!(version["name"], "v1alpha1");
     assert!(version["subresources"]["status"].is_object());
-    assert_eq!(version["subresources"]["scale"]["specReplicasPath"], ".spec.replicas");
-    assert_eq!(version["subresources"]["scale"]["labelSelectorPath"], ".status.selector");
+    assert_eq!(
+        version["subresources"]["scale"]["specReplicasPath"],
+        ".spec.replicas"
+    );
+    assert_eq!(
+        version["subresources"]["scale"]["labelSelectorPath"],
+        ".status.selector"
+    );
     let columns: Vec<&str> = version["additionalPrinterColumns"]
         .as_array()
         .unwrap()
@@ -178,5 +204,8 @@ fn spec_defaults_match_the_policy_defaults() {
     assert_eq!(spec.limits.memory_mb, defaults.memory_mb);
     assert_eq!(spec.limits.max_memory_mb, defaults.max_memory_mb);
     assert_eq!(spec.limits.max_output_bytes, defaults.max_output_bytes);
-    assert_eq!(spec.limits.max_concurrent_runs, defaults.max_concurrent_runs);
+    assert_eq!(
+        spec.limits.max_concurrent_runs,
+        defaults.max_concurrent_runs
+    );
 }

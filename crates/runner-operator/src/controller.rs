@@ -184,17 +184,33 @@ async fn apply_children(pool: &PythonSandboxPool, ctx: &Context) -> Result<Obser
     let name = pool.name_any();
     let client = &ctx.client;
 
-    apply(&ns_api::<ConfigMap>(client, &namespace), &children.config_map).await?;
-    apply(&ns_api::<NetworkPolicy>(client, &namespace), &children.network_policy).await?;
+    apply(
+        &ns_api::<ConfigMap>(client, &namespace),
+        &children.config_map,
+    )
+    .await?;
+    apply(
+        &ns_api::<NetworkPolicy>(client, &namespace),
+        &children.network_policy,
+    )
+    .await?;
     apply(&ns_api::<Service>(client, &namespace), &children.service).await?;
     let observed = match &children.workload {
         Workload::Deployment(deployment) => {
-            let applied = apply(&ns_api::<Deployment>(client, &namespace), deployment.as_ref()).await?;
+            let applied = apply(
+                &ns_api::<Deployment>(client, &namespace),
+                deployment.as_ref(),
+            )
+            .await?;
             remove::<DaemonSet>(client, &namespace, &name, pool).await?;
             Observed::deployment(&applied)
         }
         Workload::DaemonSet(daemon_set) => {
-            let applied = apply(&ns_api::<DaemonSet>(client, &namespace), daemon_set.as_ref()).await?;
+            let applied = apply(
+                &ns_api::<DaemonSet>(client, &namespace),
+                daemon_set.as_ref(),
+            )
+            .await?;
             remove::<Deployment>(client, &namespace, &name, pool).await?;
             Observed::daemon_set(&applied)
         }
@@ -204,7 +220,9 @@ async fn apply_children(pool: &PythonSandboxPool, ctx: &Context) -> Result<Obser
         None => remove::<PodDisruptionBudget>(client, &namespace, &name, pool).await?,
     }
     match &children.hpa {
-        Some(hpa) => drop(apply(&ns_api::<HorizontalPodAutoscaler>(client, &namespace), hpa).await?),
+        Some(hpa) => {
+            drop(apply(&ns_api::<HorizontalPodAutoscaler>(client, &namespace), hpa).await?)
+        }
         None => remove::<HorizontalPodAutoscaler>(client, &namespace, &name, pool).await?,
     }
     Ok(observed)
@@ -232,7 +250,12 @@ where
 
 /// Deletes the child `name` of kind `K` if it exists and this pool controls it; an object of
 /// that name that belongs to someone else is left alone.
-async fn remove<K>(client: &Client, namespace: &str, name: &str, pool: &PythonSandboxPool) -> Result<()>
+async fn remove<K>(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+    pool: &PythonSandboxPool,
+) -> Result<()>
 where
     K: Resource<Scope = kube::core::NamespaceResourceScope, DynamicType = ()>
         + Clone
@@ -269,7 +292,11 @@ where
     }
 }
 
-async fn write_status(pool: &PythonSandboxPool, ctx: &Context, status: PythonSandboxPoolStatus) -> Result<()> {
+async fn write_status(
+    pool: &PythonSandboxPool,
+    ctx: &Context,
+    status: PythonSandboxPoolStatus,
+) -> Result<()> {
     let namespace = pool
         .namespace()
         .ok_or(Error::MissingMetadata("namespace"))?;
@@ -283,7 +310,9 @@ async fn write_status(pool: &PythonSandboxPool, ctx: &Context, status: PythonSan
     let params = PatchParams::apply(FIELD_MANAGER).force();
     api.patch_status(&name, &params, &Patch::Apply(&patch))
         .await
-        .map_err(Error::kube(format!("write status of PythonSandboxPool {name}")))?;
+        .map_err(Error::kube(format!(
+            "write status of PythonSandboxPool {name}"
+        )))?;
     Ok(())
 }
 

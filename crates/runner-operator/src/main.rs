@@ -8,7 +8,12 @@ use tracing_subscriber::EnvFilter;
 
 /// Reconciles PythonSandboxPool resources into pools of runner-node pods.
 #[derive(Debug, Parser)]
-#[command(name = "runner-operator", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "runner-operator",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

@@ -48,14 +48,24 @@ impl Metrics {
     /// The counters in the Prometheus text exposition format.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP runner_operator_reconciles_total Reconciles started.");
+        let _ = writeln!(
+            out,
+            "# HELP runner_operator_reconciles_total Reconciles started."
+        );
         let _ = writeln!(out, "# TYPE runner_operator_reconciles_total counter");
-        let _ = writeln!(out, "runner_operator_reconciles_total {}", self.reconciles());
+        let _ = writeln!(
+            out,
+            "runner_operator_reconciles_total {}",
+            self.reconciles()
+        );
         let _ = writeln!(
             out,
             "# HELP runner_operator_reconcile_seconds_total Time spent reconciling."
         );
-        let _ = writeln!(out, "# TYPE runner_operator_reconcile_seconds_total counter");
+        let _ = writeln!(
+            out,
+            "# TYPE runner_operator_reconcile_seconds_total counter"
+        );
         let micros = self.reconcile_micros.load(Ordering::Relaxed);
         let _ = writeln!(
             out,
@@ -66,7 +76,10 @@ impl Metrics {
             out,
             "# HELP runner_operator_reconcile_failures_total Failed reconciles by error kind."
         );
-        let _ = writeln!(out, "# TYPE runner_operator_reconcile_failures_total counter");
+        let _ = writeln!(
+            out,
+            "# TYPE runner_operator_reconcile_failures_total counter"
+        );
         let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         for (kind, count) in failures.iter() {
             let _ = writeln!(
@@ -105,7 +118,10 @@ mod tests {
         metrics.failure("kube");
         metrics.failure("kube");
         let text = metrics.render();
-        assert!(text.contains("runner_operator_reconciles_total 1\n"), "{text}");
+        assert!(
+            text.contains("runner_operator_reconciles_total 1\n"),
+            "{text}"
+        );
         assert!(
             text.contains("runner_operator_reconcile_failures_total{kind=\"kube\"} 2\n"),
             "{text}"

@@ -2,7 +2,9 @@
 //! runner-node to read (`--policy-file`).
 
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use runner_api::policy::{DEFAULT_SCRATCH_QUOTA_BYTES, DataMountPolicy, PolicyLimits, SandboxPolicy};
+use runner_api::policy::{
+    DEFAULT_SCRATCH_QUOTA_BYTES, DataMountPolicy, PolicyLimits, SandboxPolicy,
+};
 use runner_api::pool::PythonSandboxPoolSpec;
 use sha2::{Digest, Sha256};
 
@@ -89,13 +91,17 @@ pub fn parse_bytes(quantity: &Quantity) -> Result<u64, String> {
     let whole: u128 = if whole.is_empty() {
         0
     } else {
-        whole.parse().map_err(|_| format!("{text:?} is too large"))?
+        whole
+            .parse()
+            .map_err(|_| format!("{text:?} is too large"))?
     };
     let scale = 10u128.pow(fraction.len() as u32);
     let fraction: u128 = if fraction.is_empty() {
         0
     } else {
-        fraction.parse().map_err(|_| format!("{text:?} is not a byte quantity"))?
+        fraction
+            .parse()
+            .map_err(|_| format!("{text:?} is not a byte quantity"))?
     };
     let bytes = whole
         .checked_mul(multiplier)
@@ -128,7 +134,17 @@ mod tests {
 
     #[test]
     fn bad_quantities_are_refused_with_the_text() {
-        for bad in ["", "Mi", "-1Mi", "1m", "1.2.3", "12XB", "0", "0Mi", "99999999999Ti"] {
+        for bad in [
+            "",
+            "Mi",
+            "-1Mi",
+            "1m",
+            "1.2.3",
+            "12XB",
+            "0",
+            "0Mi",
+            "99999999999Ti",
+        ] {
             let err = bytes(bad).unwrap_err();
             assert!(err.contains(&format!("{bad:?}")), "{bad}: {err}");
         }

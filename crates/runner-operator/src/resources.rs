@@ -396,7 +396,7 @@ fn pod_template(
             empty_dir: Some(EmptyDirVolumeSource {
                 medium: None,
                 // Every run may fill its quota at once; the volume holds no more than that.
-                size_limit: Some(Quantity(scratch_limit.to_string())),
+                size_limit: Some(bytes_quantity(scratch_limit)),
             }),
             ..Volume::default()
         },
@@ -581,6 +581,16 @@ fn network_policy(
             egress: Some(vec![]),
         }),
     }
+}
+
+/// A byte count as a quantity a person reads at a glance: `128Mi` rather than `134217728`.
+fn bytes_quantity(bytes: u128) -> Quantity {
+    for (suffix, shift) in [("Ti", 40), ("Gi", 30), ("Mi", 20), ("Ki", 10)] {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
+            return Quantity(format!("{}{suffix}", bytes >> shift));
+        }
+    }
+    Quantity(bytes.to_string())
 }
 
 fn mount(name: &str, path: &str, read_only: bool) -> VolumeMount {

@@ -58,7 +58,11 @@ impl Observed {
 }
 
 /// The status after a successful reconcile.
-pub fn reconciled(pool: &PythonSandboxPool, observed: Observed, now: Timestamp) -> PythonSandboxPoolStatus {
+pub fn reconciled(
+    pool: &PythonSandboxPool,
+    observed: Observed,
+    now: Timestamp,
+) -> PythonSandboxPoolStatus {
     let previous = pool.status.clone().unwrap_or_default();
     let name = pool.metadata.name.clone().unwrap_or_default();
     let namespace = pool.metadata.namespace.clone().unwrap_or_default();
@@ -78,11 +82,27 @@ pub fn reconciled(pool: &PythonSandboxPool, observed: Observed, now: Timestamp) 
             "no runner pod is wanted (replicas 0, or no node is eligible)".to_string(),
         )
     } else if ready >= desired && rolled_out {
-        (true, "AllReplicasReady", format!("{ready} of {desired} runner pods ready"))
+        (
+            true,
+            "AllReplicasReady",
+            format!("{ready} of {desired} runner pods ready"),
+        )
     } else {
-        (false, "ReplicasNotReady", format!("{ready} of {desired} runner pods ready"))
+        (
+            false,
+            "ReplicasNotReady",
+            format!("{ready} of {desired} runner pods ready"),
+        )
     };
-    set(&mut conditions, condition::READY, ready_status, ready_reason, ready_message, generation, now);
+    set(
+        &mut conditions,
+        condition::READY,
+        ready_status,
+        ready_reason,
+        ready_message,
+        generation,
+        now,
+    );
 
     let progressing = !rolled_out || ready < desired;
     let (reason, message) = if progressing {
@@ -91,9 +111,20 @@ pub fn reconciled(pool: &PythonSandboxPool, observed: Observed, now: Timestamp) 
             format!("{updated} of {desired} runner pods updated, {ready} ready"),
         )
     } else {
-        ("Complete", "every runner pod runs the current spec".to_string())
+        (
+            "Complete",
+            "every runner pod runs the current spec".to_string(),
+        )
     };
-    set(&mut conditions, condition::PROGRESSING, progressing, reason, message, generation, now);
+    set(
+        &mut conditions,
+        condition::PROGRESSING,
+        progressing,
+        reason,
+        message,
+        generation,
+        now,
+    );
     set(
         &mut conditions,
         condition::DEGRADED,
@@ -140,7 +171,11 @@ pub fn failed(pool: &PythonSandboxPool, error: &Error, now: Timestamp) -> Python
             now,
         );
     }
-    if !status.conditions.iter().any(|c| c.type_ == condition::READY) {
+    if !status
+        .conditions
+        .iter()
+        .any(|c| c.type_ == condition::READY)
+    {
         set(
             &mut status.conditions,
             condition::READY,
@@ -219,7 +254,12 @@ mod tests {
     #[test]
     fn progressing_then_ready() {
         let mut pool = pool();
-        let rolling = Observed { desired: 3, ready: 1, updated: 3, rolled_out: true };
+        let rolling = Observed {
+            desired: 3,
+            ready: 1,
+            updated: 3,
+            rolled_out: true,
+        };
         let status = reconciled(&pool, rolling, at(10));
         assert_eq!(get(&status, "Ready").status, "False");
         assert_eq!(get(&status, "Ready").message, "1 of 3 runner pods ready");
@@ -231,7 +271,12 @@ mod tests {
         assert_eq!(types, ["Ready", "Progressing", "Degraded"]);
 
         pool.status = Some(status);
-        let done = Observed { desired: 3, ready: 3, updated: 3, rolled_out: true };
+        let done = Observed {
+            desired: 3,
+            ready: 3,
+            updated: 3,
+            rolled_out: true,
+        };
         let status = reconciled(&pool, done, at(20));
         assert_eq!(get(&status, "Ready").status, "True");
         assert_eq!(get(&status, "Ready").last_transition_time, Time(at(20)));
@@ -255,7 +300,12 @@ mod tests {
 
     #[test]
     fn scaled_to_zero_is_not_ready() {
-        let zero = Observed { desired: 0, ready: 0, updated: 0, rolled_out: true };
+        let zero = Observed {
+            desired: 0,
+            ready: 0,
+            updated: 0,
+            rolled_out: true,
+        };
         let status = reconciled(&pool(), zero, at(1));
         assert_eq!(get(&status, "Ready").reason, "NoReplicas");
     }

@@ -99,7 +99,10 @@ async fn first_reconcile_creates_every_child() {
         ])
     );
     let deployment = h.api.get("deployments/demo").unwrap();
-    assert_eq!(deployment["metadata"]["ownerReferences"][0]["uid"], "uid-demo");
+    assert_eq!(
+        deployment["metadata"]["ownerReferences"][0]["uid"],
+        "uid-demo"
+    );
     assert_eq!(deployment["spec"]["replicas"], 1);
     let status = h.api.pool("demo").status.unwrap();
     assert_eq!(status.url.as_deref(), Some("http://demo.apps.svc:3000"));
@@ -117,7 +120,11 @@ async fn second_reconcile_changes_no_resource_version() {
     h.reconcile_stored("demo").await;
     let before = h.api.versions();
     let log = h.reconcile_stored("demo").await;
-    assert_eq!(h.api.versions(), before, "an unchanged pool changes nothing");
+    assert_eq!(
+        h.api.versions(),
+        before,
+        "an unchanged pool changes nothing"
+    );
     assert!(log.contains(&"PATCH poddisruptionbudgets/demo".to_string()));
     assert!(h.api.events().is_empty(), "no Event on success");
 }
@@ -145,15 +152,24 @@ async fn scale_change_reaches_the_deployment_and_adds_a_pdb() {
     scaled.spec.replicas = Some(3);
     h.api.update_pool(&scaled);
     h.reconcile_stored("demo").await;
-    assert_eq!(h.api.get("deployments/demo").unwrap()["spec"]["replicas"], 3);
+    assert_eq!(
+        h.api.get("deployments/demo").unwrap()["spec"]["replicas"],
+        3
+    );
     assert!(h.api.get("poddisruptionbudgets/demo").is_some());
-    assert_eq!(h.api.pool("demo").status.unwrap().observed_generation, Some(2));
+    assert_eq!(
+        h.api.pool("demo").status.unwrap().observed_generation,
+        Some(2)
+    );
 
     // Back to one replica: the PDB goes.
     scaled.spec.replicas = Some(1);
     h.api.update_pool(&scaled);
     let log = h.reconcile_stored("demo").await;
-    assert!(log.contains(&"DELETE poddisruptionbudgets/demo".to_string()), "{log:?}");
+    assert!(
+        log.contains(&"DELETE poddisruptionbudgets/demo".to_string()),
+        "{log:?}"
+    );
     assert!(h.api.get("poddisruptionbudgets/demo").is_none());
 }
 
@@ -163,17 +179,30 @@ async fn autoscaling_hands_replicas_to_an_hpa_and_back() {
     let created = h.create(pool("demo").autoscaling(2, 6).build());
     h.reconcile_stored("demo").await;
     let deployment = h.api.get("deployments/demo").unwrap();
-    assert_eq!(deployment["spec"]["replicas"], Value::Null, "the HPA owns replicas");
-    assert_eq!(h.api.get("horizontalpodautoscalers/demo").unwrap()["spec"]["maxReplicas"], 6);
+    assert_eq!(
+        deployment["spec"]["replicas"],
+        Value::Null,
+        "the HPA owns replicas"
+    );
+    assert_eq!(
+        h.api.get("horizontalpodautoscalers/demo").unwrap()["spec"]["maxReplicas"],
+        6
+    );
 
     let mut fixed = created;
     fixed.spec.autoscaling = None;
     fixed.spec.replicas = Some(2);
     h.api.update_pool(&fixed);
     let log = h.reconcile_stored("demo").await;
-    assert!(log.contains(&"DELETE horizontalpodautoscalers/demo".to_string()), "{log:?}");
+    assert!(
+        log.contains(&"DELETE horizontalpodautoscalers/demo".to_string()),
+        "{log:?}"
+    );
     assert!(h.api.get("horizontalpodautoscalers/demo").is_none());
-    assert_eq!(h.api.get("deployments/demo").unwrap()["spec"]["replicas"], 2);
+    assert_eq!(
+        h.api.get("deployments/demo").unwrap()["spec"]["replicas"],
+        2
+    );
 }
 
 #[tokio::test]
@@ -223,7 +252,10 @@ async fn a_same_named_object_the_pool_does_not_own_is_left_alone() {
     );
     let log = h.reconcile_stored("demo").await;
     assert!(log.contains(&"GET daemonsets/demo".to_string()));
-    assert!(!log.contains(&"DELETE daemonsets/demo".to_string()), "{log:?}");
+    assert!(
+        !log.contains(&"DELETE daemonsets/demo".to_string()),
+        "{log:?}"
+    );
     assert!(h.api.get("daemonsets/demo").is_some());
 }
 
@@ -232,15 +264,24 @@ async fn invalid_spec_reports_degraded_and_an_event_and_applies_nothing() {
     let h = Harness::new();
     let pool = h.create(pool("bad").scratch("plenty").build());
     h.api.take_log();
-    let action = h.reconcile(&pool).await.expect("an invalid spec is not retried");
+    let action = h
+        .reconcile(&pool)
+        .await
+        .expect("an invalid spec is not retried");
     assert_eq!(action, Action::await_change());
     assert_eq!(
         h.api.take_log(),
         strings(&["PATCH pythonsandboxpools/bad/status", "POST events"])
     );
     assert_eq!(h.api.keys(), strings(&["pythonsandboxpools/bad"]));
-    assert_eq!(h.condition("bad", "Degraded"), ("True".into(), "InvalidSpec".into()));
-    assert_eq!(h.condition("bad", "Ready"), ("False".into(), "InvalidSpec".into()));
+    assert_eq!(
+        h.condition("bad", "Degraded"),
+        ("True".into(), "InvalidSpec".into())
+    );
+    assert_eq!(
+        h.condition("bad", "Ready"),
+        ("False".into(), "InvalidSpec".into())
+    );
     let events = h.api.events();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["type"], "Warning");
@@ -258,8 +299,14 @@ async fn apply_failure_is_degraded_and_retried_with_backoff() {
     h.api.fail_once("PATCH deployments/demo", 500);
     let error = h.reconcile(&pool).await.unwrap_err();
     assert_eq!(error.reason(), "ApplyFailed");
-    assert!(error.to_string().contains("apply Deployment demo"), "{error}");
-    assert_eq!(h.condition("demo", "Degraded"), ("True".into(), "ApplyFailed".into()));
+    assert!(
+        error.to_string().contains("apply Deployment demo"),
+        "{error}"
+    );
+    assert_eq!(
+        h.condition("demo", "Degraded"),
+        ("True".into(), "ApplyFailed".into())
+    );
     assert_eq!(h.api.events().len(), 1);
 
     let pool = Arc::new(h.api.pool("demo"));
@@ -271,7 +318,10 @@ async fn apply_failure_is_degraded_and_retried_with_backoff() {
 
     // The next reconcile succeeds, clears Degraded and resets the backoff.
     h.reconcile_stored("demo").await;
-    assert_eq!(h.condition("demo", "Degraded"), ("False".into(), "Reconciled".into()));
+    assert_eq!(
+        h.condition("demo", "Degraded"),
+        ("False".into(), "Reconciled".into())
+    );
     let third = controller::error_policy(pool, &error, h.ctx.clone());
     assert_eq!(third, Action::requeue(Duration::from_secs(5)));
 }
@@ -281,8 +331,14 @@ async fn conditions_move_from_progressing_to_ready() {
     let h = Harness::new();
     h.create(pool("demo").replicas(2).build());
     h.reconcile_stored("demo").await;
-    assert_eq!(h.condition("demo", "Ready"), ("False".into(), "ReplicasNotReady".into()));
-    assert_eq!(h.condition("demo", "Progressing"), ("True".into(), "RollingOut".into()));
+    assert_eq!(
+        h.condition("demo", "Ready"),
+        ("False".into(), "ReplicasNotReady".into())
+    );
+    assert_eq!(
+        h.condition("demo", "Progressing"),
+        ("True".into(), "RollingOut".into())
+    );
 
     // The Deployment controller and kubelet bring both pods up.
     h.api.set_status(
@@ -291,8 +347,14 @@ async fn conditions_move_from_progressing_to_ready() {
                "availableReplicas": 2}),
     );
     h.reconcile_stored("demo").await;
-    assert_eq!(h.condition("demo", "Ready"), ("True".into(), "AllReplicasReady".into()));
-    assert_eq!(h.condition("demo", "Progressing"), ("False".into(), "Complete".into()));
+    assert_eq!(
+        h.condition("demo", "Ready"),
+        ("True".into(), "AllReplicasReady".into())
+    );
+    assert_eq!(
+        h.condition("demo", "Progressing"),
+        ("False".into(), "Complete".into())
+    );
     let status = h.api.pool("demo").status.unwrap();
     assert_eq!((status.replicas, status.ready_replicas), (2, 2));
 

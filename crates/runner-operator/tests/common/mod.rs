@@ -225,7 +225,10 @@ impl FakeApi {
         let mut state = self.state.lock().unwrap();
         let version = state.bump();
         value["metadata"]["resourceVersion"] = json!(version);
-        let key = format!("pythonsandboxpools/{}", pool.metadata.name.as_deref().unwrap());
+        let key = format!(
+            "pythonsandboxpools/{}",
+            pool.metadata.name.as_deref().unwrap()
+        );
         state.objects.insert(key, value);
     }
 
@@ -359,12 +362,20 @@ impl State {
         match (&parts.method, after_ns) {
             (&Method::GET, [_, _]) => match self.objects.get(&key) {
                 Some(object) => ok(StatusCode::OK, object),
-                None => status(StatusCode::NOT_FOUND, "NotFound", &format!("{key} not found")),
+                None => status(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    &format!("{key} not found"),
+                ),
             },
             (&Method::PATCH, [kind, name, "status"]) => {
                 let key = format!("{kind}/{name}");
                 let Some(stored) = self.objects.get(&key).cloned() else {
-                    return status(StatusCode::NOT_FOUND, "NotFound", &format!("{key} not found"));
+                    return status(
+                        StatusCode::NOT_FOUND,
+                        "NotFound",
+                        &format!("{key} not found"),
+                    );
                 };
                 let mut updated = stored.clone();
                 updated["status"] = body["status"].clone();
@@ -390,7 +401,11 @@ impl State {
             }
             (&Method::DELETE, [_, _]) => {
                 let Some(stored) = self.objects.get(&key) else {
-                    return status(StatusCode::NOT_FOUND, "NotFound", &format!("{key} not found"));
+                    return status(
+                        StatusCode::NOT_FOUND,
+                        "NotFound",
+                        &format!("{key} not found"),
+                    );
                 };
                 let wanted_uid = &body["preconditions"]["uid"];
                 if !wanted_uid.is_null() && *wanted_uid != stored["metadata"]["uid"] {
@@ -403,10 +418,14 @@ impl State {
                 )
             }
             (&Method::POST, [kind]) => {
-                let name = body["metadata"]["name"].as_str().unwrap_or("unnamed").to_string();
+                let name = body["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or("unnamed")
+                    .to_string();
                 let mut object = body;
                 object["metadata"]["resourceVersion"] = json!(self.bump());
-                self.objects.insert(format!("{kind}/{name}"), object.clone());
+                self.objects
+                    .insert(format!("{kind}/{name}"), object.clone());
                 ok(StatusCode::CREATED, &object)
             }
             _ => status(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", path),
