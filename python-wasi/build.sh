@@ -138,17 +138,20 @@ fetch() {
     return 0
   fi
   apt_private_update
-  local tmp
+  local tmp problem=""
   tmp="$(mktemp -d "$DOWNLOADS/.fetch.XXXXXX")"
   case "$kind" in
     src) (cd "$tmp" && apt_private apt-get source -qq --download-only --tar-only "$name") ;;
     deb) (cd "$tmp" && apt_private apt-get download -qq "$name") ;;
-  esac
-  [[ -f "$tmp/$file" ]] || die "apt did not deliver $file for '$name' (got: $(ls "$tmp"))"
-  (cd "$tmp" && echo "$sha  $file" | sha256sum -c --quiet -) \
-    || die "$file does not match its pinned sha256 in versions.env"
-  mv -f "$tmp/$file" "$DOWNLOADS/$file"
+  esac || problem="apt-get failed to fetch '$name' from $DEBIAN_SUITE"
+  if [[ -z "$problem" && ! -f "$tmp/$file" ]]; then
+    problem="apt did not deliver $file for '$name' (got: $(ls "$tmp"))"
+  elif [[ -z "$problem" ]] && ! (cd "$tmp" && echo "$sha  $file" | sha256sum -c --quiet -); then
+    problem="$file does not match its pinned sha256 in versions.env"
+  fi
+  [[ -z "$problem" ]] && mv -f "$tmp/$file" "$DOWNLOADS/$file"
   rm -rf "$tmp"
+  [[ -z "$problem" ]] || die "$problem"
 }
 
 fetch_all() {
@@ -267,17 +270,19 @@ configure_host() {
   build_py="$(build_python_dir)/build/python"
   rm -rf "$dir"
   mkdir -p "$dir"
+  # configure is called by a relative path so that srcdir (compiled into python.wasm as
+  # VPATH) does not depend on where the cache lives: the build is then reproducible.
   (cd "$dir" && env \
     CONFIG_SITE="$src/Tools/wasm/config.site-wasm32-wasi" \
     CC="$tc/bin/clang" CPP="$tc/bin/clang-cpp" CXX="$tc/bin/clang++" \
     AR="$tc/bin/llvm-ar" RANLIB="$tc/bin/llvm-ranlib" \
     OPT="$OPT_FLAGS" \
-    CFLAGS="-ffile-prefix-map=$src=/cpython ${EXTRA_CFLAGS[*]}" \
+    CFLAGS="-ffile-prefix-map=$WORK=/build ${EXTRA_CFLAGS[*]}" \
     PKG_CONFIG_PATH="" PKG_CONFIG_LIBDIR="$sysroot/lib/pkgconfig" \
     PKG_CONFIG_SYSROOT_DIR="$sysroot" \
     ZLIB_CFLAGS="-I$sysroot/include/wasm32-wasi" ZLIB_LIBS="-lz" \
     HOSTRUNNER="${RUNNER[*]} --dir $src::/" \
-    "$src/configure" \
+    ../src/configure \
       --host=wasm32-wasip1 --build="$("$src/config.guess")" \
       --with-build-python="$build_py" \
       --prefix=/usr/local \
@@ -308,6 +313,10 @@ install_stdlib() {
   [[ -f "$lib/os.py" ]] || die "libinstall produced no stdlib at $lib"
   local d
   for d in "${STDLIB_DROP[@]}"; do rm -rf "${lib:?}/$d"; done
+  # The sysconfig data records build paths; show the guest neutral ones instead of the
+  # host's (and keep the stdlib the same wherever the cache and the repo live).
+  sed -i -e "s|$WORK|/build|g" -e "s|$CACHE_ROOT|/cache|g" -e "s|$HERE|/python-wasi|g" \
+    "$lib"/_sysconfigdata_*.py
   find "$lib" -name __pycache__ -type d -prune -exec rm -rf {} +
   # unchecked-hash: deterministic, and valid whatever mtimes the files get when copied
   # (the lib is read-only in the guest, so stale-looking .pyc would be recompiled on

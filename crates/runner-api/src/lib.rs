@@ -4,6 +4,8 @@
 //! pulls in no runtime, so every part of the project (server, operator, tests, clients) can
 //! depend on it cheaply.
 
+pub mod policy;
+pub mod pool;
 pub mod run;
 
 pub use run::{

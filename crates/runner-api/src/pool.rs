@@ -1,0 +1,442 @@
+//! The `PythonSandboxPool` custom resource (`sandbox.runner.dev/v1alpha1`).
+//!
+//! A pool says how many runner-node pods to run and where, what their sandboxes may do, and who
+//! may call them. `runner-operator` reconciles it into a ConfigMap (the [`SandboxPolicy`]), a
+//! Deployment or DaemonSet, a Service, a NetworkPolicy and, when they apply, a
+//! PodDisruptionBudget and a HorizontalPodAutoscaler.
+//!
+//! Doc comments on the spec types are the `kubectl explain pypool.spec...` text, so they speak to
+//! the person writing a pool. Rules a plain schema cannot state are CEL
+//! `x-kubernetes-validations` next to the type they constrain, each with a message that tells
+//! the user what to change.
+//!
+//! [`SandboxPolicy`]: crate::policy::SandboxPolicy
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Affinity, ResourceRequirements, Toleration};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, LabelSelector};
+use kube::{CustomResource, KubeSchema};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::policy;
+
+/// API group of every resource this project defines.
+pub const GROUP: &str = "sandbox.runner.dev";
+/// API version of [`PythonSandboxPool`].
+pub const VERSION: &str = "v1alpha1";
+
+/// Most data mounts a pool may declare; bounds the CEL cost of the uniqueness rule too.
+pub const MAX_DATA_MOUNTS: usize = 16;
+/// Most environment variable names a pool may let through.
+pub const MAX_ALLOWED_ENV: usize = 64;
+/// Most caller rules a pool may list.
+pub const MAX_CALLER_RULES: usize = 16;
+
+/// Desired state of a pool of Python sandbox runners.
+///
+/// Choose at most one of `replicas` and `autoscaling` (neither: one runner); `mode: PerNode`
+/// takes neither and runs one runner on every eligible node.
+#[derive(CustomResource, KubeSchema, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[kube(
+    group = "sandbox.runner.dev",
+    version = "v1alpha1",
+    kind = "PythonSandboxPool",
+    namespaced,
+    shortname = "pypool",
+    category = "sandbox",
+    status = "PythonSandboxPoolStatus",
+    derive = "PartialEq",
+    doc = "A pool of runner-node pods that run untrusted Python in WebAssembly sandboxes, with the \
+           sandbox limits, data and callers the pool allows.",
+    scale(
+        spec_replicas_path = ".spec.replicas",
+        status_replicas_path = ".status.replicas",
+        label_selector_path = ".status.selector"
+    ),
+    printcolumn(
+        name = "Ready",
+        type_ = "integer",
+        description = "Runner pods ready to serve",
+        json_path = ".status.readyReplicas"
+    ),
+    printcolumn(
+        name = "Replicas",
+        type_ = "integer",
+        description = "Runner pods wanted",
+        json_path = ".status.replicas"
+    ),
+    printcolumn(
+        name = "URL",
+        type_ = "string",
+        description = "In-cluster URL of the pool",
+        json_path = ".status.url"
+    ),
+    printcolumn(
+        name = "Mode",
+        type_ = "string",
+        description = "Deployment or PerNode",
+        json_path = ".spec.mode",
+        priority = 1
+    ),
+    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
+    validation = Rule::new("size(self.metadata.name) <= 56")
+        .message("a pool name has at most 56 characters: its children are named after it, and the policy ConfigMap adds \"-policy\" within the 63 allowed")
+)]
+#[x_kube(
+    validation = Rule::new("!(has(self.replicas) && has(self.autoscaling))")
+        .message("set either replicas or autoscaling, not both: with autoscaling on, the HorizontalPodAutoscaler owns the replica count"),
+    validation = Rule::new("self.mode != 'PerNode' || (!has(self.replicas) && !has(self.autoscaling))")
+        .message("mode PerNode runs one runner on every eligible node: remove replicas and autoscaling, or use mode Deployment")
+)]
+#[serde(rename_all = "camelCase")]
+pub struct PythonSandboxPoolSpec {
+    /// How runners are laid out: `Deployment` (default) runs `replicas` (or autoscaled) pods
+    /// behind a Service; `PerNode` runs one pod on every eligible node (a DaemonSet) and the
+    /// Service routes each caller to the runner on its own node.
+    #[serde(default)]
+    pub mode: PoolMode,
+
+    /// Number of runner pods in mode Deployment; 1 when neither this nor `autoscaling` is set.
+    /// Not allowed together with `autoscaling` or with mode PerNode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1000))]
+    pub replicas: Option<i32>,
+
+    /// Scale the runner pods between a minimum and a maximum with a HorizontalPodAutoscaler.
+    /// Not allowed together with `replicas` or with mode PerNode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<Autoscaling>,
+
+    /// Container image of runner-node; the operator's `--runner-image` when not set. The image
+    /// carries the interpreter and its standard library, which every sandbox reads read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub image: Option<String>,
+
+    /// When the kubelet pulls the image: Always, IfNotPresent or Never (Kubernetes' default
+    /// when not set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<ImagePullPolicy>,
+
+    /// CPU and memory requests and limits of each runner container. When not set the operator
+    /// requests 250m CPU and 256Mi memory and limits memory to 1Gi, so the pod is never
+    /// unbounded. Size memory for `limits.maxConcurrentRuns` sandboxes of `limits.maxMemoryMb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceRequirements>,
+
+    /// Where runner pods may be scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Placement>,
+
+    /// Limits every sandbox is held to: defaults a request gets when it names none, and maxima
+    /// a request may not exceed (a request over a maximum is refused with 422, never clamped).
+    #[serde(default)]
+    pub limits: SandboxLimits,
+
+    /// Read-only data the sandboxes may read: each entry mounts a ConfigMap or a
+    /// PersistentVolumeClaim into the guest at `/data/<name>`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["name"]))]
+    pub data_mounts: Vec<DataMount>,
+
+    /// Writable scratch space of the sandboxes (their `/work` directory, where request files
+    /// land). When not set every run gets 64Mi.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scratch: Option<Scratch>,
+
+    /// Names of environment variables a request may pass into the guest (`env` in `POST /run`).
+    /// Any other name is refused with 422. None by default: the guest sees no environment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64))]
+    #[schemars(inner(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$")))]
+    #[schemars(extend("x-kubernetes-list-type" = "set"))]
+    pub allowed_env: Vec<String>,
+
+    /// Who may call the pool's run port (3000). Each entry admits the pods matching both of its
+    /// selectors. When empty, only pods in the pool's own namespace may call it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
+    pub allowed_callers: Vec<CallerRule>,
+
+    /// Who may scrape the runners' admin port (9090: `/metrics`). When empty, nobody may: the
+    /// NetworkPolicy admits no traffic to that port.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
+    pub monitoring: Vec<CallerRule>,
+}
+
+/// How runner pods are laid out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum PoolMode {
+    /// A Deployment of `replicas` (or autoscaled) pods behind a Service.
+    #[default]
+    Deployment,
+    /// A DaemonSet: one pod on every eligible node; the Service keeps traffic on the caller's
+    /// node (`internalTrafficPolicy: Local`).
+    PerNode,
+}
+
+impl PoolMode {
+    /// The name used in the resource and in labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PoolMode::Deployment => "Deployment",
+            PoolMode::PerNode => "PerNode",
+        }
+    }
+}
+
+/// When the kubelet pulls the runner image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ImagePullPolicy {
+    /// Pull on every pod start.
+    Always,
+    /// Pull only when the node lacks the image.
+    IfNotPresent,
+    /// Never pull; the image must already be on the node.
+    Never,
+}
+
+impl ImagePullPolicy {
+    /// The value Kubernetes expects in a container spec.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImagePullPolicy::Always => "Always",
+            ImagePullPolicy::IfNotPresent => "IfNotPresent",
+            ImagePullPolicy::Never => "Never",
+        }
+    }
+}
+
+/// Automatic scaling of the runner pods (mode Deployment only).
+#[derive(KubeSchema, Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[x_kube(
+    validation = Rule::new("self.minReplicas <= self.maxReplicas")
+        .message("autoscaling.minReplicas must not exceed autoscaling.maxReplicas")
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Autoscaling {
+    /// Fewest runner pods; the HorizontalPodAutoscaler never scales below it.
+    #[serde(default = "default_min_replicas")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub min_replicas: i32,
+
+    /// Most runner pods; the HorizontalPodAutoscaler never scales above it.
+    #[schemars(range(min = 1, max = 1000))]
+    pub max_replicas: i32,
+
+    /// Average CPU use, in percent of the CPU request, that the autoscaler aims for.
+    #[serde(default = "default_cpu_target")]
+    #[schemars(range(min = 1, max = 100))]
+    pub target_cpu_utilization_percent: i32,
+
+    /// Average number of runs in flight per pod that the autoscaler aims for, read from the
+    /// pods metric `runner_runs_in_flight`. Needs a custom metrics adapter (for example
+    /// prometheus-adapter) serving that metric; without one, leave it unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub target_runs_in_flight: Option<i32>,
+}
+
+fn default_min_replicas() -> i32 {
+    1
+}
+
+fn default_cpu_target() -> i32 {
+    70
+}
+
+/// Where runner pods may be scheduled; the fields mean what they mean in a Pod spec.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Placement {
+    /// Labels a node must have to run a runner pod.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+
+    /// Taints runner pods tolerate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<Toleration>,
+
+    /// Node and pod affinity of runner pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<Affinity>,
+}
+
+/// Limits every sandbox of the pool is held to.
+///
+/// The names match runner-node's flags and the sandbox policy file, so one vocabulary serves
+/// the resource, the policy and the server.
+#[derive(KubeSchema, Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[x_kube(
+    validation = Rule::new("self.timeoutMs <= self.maxTimeoutMs")
+        .message(Message::Expression("'limits.timeoutMs (' + string(self.timeoutMs) + ') is the default a request gets and must not exceed limits.maxTimeoutMs (' + string(self.maxTimeoutMs) + ')'".into())),
+    validation = Rule::new("self.memoryMb <= self.maxMemoryMb")
+        .message(Message::Expression("'limits.memoryMb (' + string(self.memoryMb) + ') is the default a request gets and must not exceed limits.maxMemoryMb (' + string(self.maxMemoryMb) + ')'".into()))
+)]
+#[serde(rename_all = "camelCase")]
+pub struct SandboxLimits {
+    /// Wall-time limit of a run that names none, in milliseconds. Default 5000.
+    #[serde(default = "policy::default_timeout_ms")]
+    #[schemars(range(min = 1))]
+    pub timeout_ms: u64,
+
+    /// Largest wall-time limit a request may ask for, in milliseconds. Default 60000.
+    #[serde(default = "policy::default_max_timeout_ms")]
+    #[schemars(range(min = 1, max = 3_600_000))]
+    pub max_timeout_ms: u64,
+
+    /// Memory limit of a run that names none, in MiB. Default 128.
+    #[serde(default = "policy::default_memory_mb")]
+    #[schemars(range(min = 1))]
+    pub memory_mb: u64,
+
+    /// Largest memory limit a request may ask for, in MiB; at most 4096 (the wasm32 address
+    /// space). Default 1024.
+    #[serde(default = "policy::default_max_memory_mb")]
+    #[schemars(range(min = 1, max = 4096))]
+    pub max_memory_mb: u64,
+
+    /// Most bytes of stdout and stderr kept per run; at the cap the run is stopped and its
+    /// output marked truncated. Default 1048576 (1 MiB).
+    #[serde(default = "policy::default_max_output_bytes")]
+    #[schemars(range(min = 1, max = 1_073_741_824))]
+    pub max_output_bytes: u64,
+
+    /// Runs one runner pod executes at once; further requests wait for a slot, then get 503.
+    /// Default 32.
+    #[serde(default = "policy::default_max_concurrent_runs")]
+    #[schemars(range(min = 1, max = 1024))]
+    pub max_concurrent_runs: u32,
+}
+
+impl Default for SandboxLimits {
+    fn default() -> Self {
+        let limits = policy::PolicyLimits::default();
+        SandboxLimits {
+            timeout_ms: limits.timeout_ms,
+            max_timeout_ms: limits.max_timeout_ms,
+            memory_mb: limits.memory_mb,
+            max_memory_mb: limits.max_memory_mb,
+            max_output_bytes: limits.max_output_bytes,
+            max_concurrent_runs: limits.max_concurrent_runs,
+        }
+    }
+}
+
+/// Read-only data shown to every sandbox at `/data/<name>`.
+#[derive(KubeSchema, Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[x_kube(
+    validation = Rule::new("has(self.configMap) != has(self.persistentVolumeClaim)")
+        .message("a data mount takes exactly one source: set configMap or persistentVolumeClaim")
+)]
+#[serde(rename_all = "camelCase")]
+pub struct DataMount {
+    /// Name of the mount, unique in the pool; the guest sees the data at `/data/<name>`.
+    #[schemars(
+        length(min = 1, max = 63),
+        regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    )]
+    pub name: String,
+
+    /// A ConfigMap in the pool's namespace whose keys become files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_map: Option<ConfigMapSource>,
+
+    /// A PersistentVolumeClaim in the pool's namespace, mounted read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistent_volume_claim: Option<PvcSource>,
+}
+
+/// A ConfigMap to mount read-only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigMapSource {
+    /// Name of the ConfigMap, in the pool's namespace.
+    #[schemars(length(min = 1, max = 253))]
+    pub name: String,
+}
+
+/// A PersistentVolumeClaim to mount read-only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PvcSource {
+    /// Name of the PersistentVolumeClaim, in the pool's namespace.
+    #[schemars(length(min = 1, max = 253))]
+    pub claim_name: String,
+}
+
+/// Writable scratch space of the sandboxes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Scratch {
+    /// Most bytes one run may write under `/work` (a quantity such as `64Mi`); a run that
+    /// fills it gets an error, nothing else is harmed. The pod's scratch volume is sized for
+    /// `limits.maxConcurrentRuns` runs at this quota.
+    pub per_run: Quantity,
+}
+
+/// Pods admitted by one rule: those matching both selectors.
+#[derive(KubeSchema, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[x_kube(
+    validation = Rule::new("has(self.namespaceSelector) || has(self.podSelector)")
+        .message("a caller rule needs namespaceSelector, podSelector or both; {} selects everything")
+)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerRule {
+    /// Namespaces the pods may be in (`{}`: every namespace). When not set, the pool's own
+    /// namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace_selector: Option<LabelSelector>,
+
+    /// Labels the pods must have (`{}`: every pod). When not set, every pod of the selected
+    /// namespaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_selector: Option<LabelSelector>,
+}
+
+/// Observed state of a pool, written by the operator.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PythonSandboxPoolStatus {
+    /// The `metadata.generation` this status describes; older than the pool's generation while
+    /// the operator has not yet acted on the latest change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+
+    /// Runner pods wanted (for PerNode: nodes that should run one).
+    #[serde(default)]
+    pub replicas: i32,
+
+    /// Runner pods ready to serve.
+    #[serde(default)]
+    pub ready_replicas: i32,
+
+    /// Label selector of the runner pods, as a string (for the scale subresource).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<String>,
+
+    /// In-cluster URL of the pool, such as `http://NAME.NAMESPACE.svc:3000`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+
+    /// `Ready` (the pool serves), `Progressing` (a rollout is under way) and `Degraded` (the
+    /// operator could not act on the spec), each with a reason and a message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
+    pub conditions: Vec<Condition>,
+}
+
+/// Condition types a pool reports.
+pub mod condition {
+    /// The pool serves: every wanted runner pod is ready on the current spec.
+    pub const READY: &str = "Ready";
+    /// A rollout or scale is under way.
+    pub const PROGRESSING: &str = "Progressing";
+    /// The operator could not act on the spec (invalid spec, a child it could not apply).
+    pub const DEGRADED: &str = "Degraded";
+}

@@ -1,0 +1,211 @@
+//! The `PythonSandboxPool` schema: its CEL rules are evaluated here, client-side, on the CRD
+//! the types generate, so a bad spec is proven rejected, with the message a user will read.
+
+use kube::CustomResourceExt;
+use kube_cel::Validator;
+use runner_api::pool::{PythonSandboxPool, PythonSandboxPoolSpec};
+use serde_json::{Value, json};
+
+fn schema() -> Value {
+    let crd = PythonSandboxPool::crd();
+    let version = &crd.spec.versions[0];
+    let schema = version
+        .schema
+        .as_ref()
+        .unwrap()
+        .open_api_v3_schema
+        .as_ref()
+        .unwrap();
+    serde_json::to_value(schema).unwrap()
+}
+
+fn object(spec: Value) -> Value {
+    json!({
+        "apiVersion": "sandbox.runner.dev/v1alpha1",
+        "kind": "PythonSandboxPool",
+        "metadata": {"name": "demo", "namespace": "apps"},
+        "spec": spec,
+    })
+}
+
+/// The messages of the rules `spec` breaks; empty when it is accepted.
+fn violations(spec: Value) -> Vec<String> {
+    match Validator::new().validate(&schema(), &object(spec), None) {
+        Ok(()) => Vec::new(),
+        Err(errors) => errors.iter().map(|e| e.message.clone()).collect(),
+    }
+}
+
+fn assert_rejected(spec: Value, expected: &str) {
+    let messages = violations(spec.clone());
+    assert!(
+        messages.iter().any(|m| m.contains(expected)),
+        "{spec} should be rejected with {expected:?}, got {messages:?}"
+    );
+}
+
+#[test]
+fn reasonable_pools_are_accepted() {
+    for spec in [
+        json!({}),
+        json!({"replicas": 3}),
+        json!({"autoscaling": {"minReplicas": 2, "maxReplicas": 5}}),
+        json!({"mode": "PerNode"}),
+        json!({"limits": {"timeoutMs": 1000, "maxTimeoutMs": 1000, "memoryMb": 64}}),
+        json!({"dataMounts": [
+            {"name": "a", "configMap": {"name": "cm"}},
+            {"name": "b", "persistentVolumeClaim": {"claimName": "pvc"}},
+        ]}),
+        json!({"allowedCallers": [{"podSelector": {}}], "monitoring": [{"namespaceSelector": {}}]}),
+    ] {
+        assert_eq!(violations(spec.clone()), Vec::<String>::new(), "{spec}");
+    }
+}
+
+#[test]
+fn replicas_and_autoscaling_are_exclusive() {
+    assert_rejected(
+        json!({"replicas": 2, "autoscaling": {"maxReplicas": 5}}),
+        "set either replicas or autoscaling, not both",
+    );
+}
+
+#[test]
+fn per_node_takes_no_replica_count() {
+    assert_rejected(
+        json!({"mode": "PerNode", "replicas": 2}),
+        "mode PerNode runs one runner",
+    );
+    assert_rejected(
+        json!({"mode": "PerNode", "autoscaling": {"maxReplicas": 3}}),
+        "mode PerNode runs one runner",
+    );
+}
+
+#[test]
+fn autoscaling_minimum_must_not_exceed_maximum() {
+    assert_rejected(
+        json!({"autoscaling": {"minReplicas": 4, "maxReplicas": 2}}),
+        "autoscaling.minReplicas must not exceed autoscaling.maxReplicas",
+    );
+}
+
+#[test]
+fn default_limits_must_not_exceed_maxima() {
+    assert_rejected(
+        json!({"limits": {"timeoutMs": 9000, "maxTimeoutMs": 1000}}),
+        "limits.timeoutMs (9000) is the default a request gets and must not exceed \
+         limits.maxTimeoutMs (1000)",
+    );
+    // Schema defaults apply before the rules, as in the API server: lowering only the maximum
+    // below the default is refused too.
+    assert_rejected(
+        json!({"limits": {"maxMemoryMb": 64}}),
+        "limits.memoryMb (128) is the default a request gets",
+    );
+}
+
+#[test]
+fn a_data_mount_has_exactly_one_source() {
+    let message = "a data mount takes exactly one source";
+    assert_rejected(json!({"dataMounts": [{"name": "a"}]}), message);
+    assert_rejected(
+        json!({"dataMounts": [{"name": "a", "configMap": {"name": "c"},
+                               "persistentVolumeClaim": {"claimName": "p"}}]}),
+        message,
+    );
+}
+
+#[test]
+fn a_caller_rule_selects_something() {
+    assert_rejected(
+        json!({"allowedCallers": [{}]}),
+        "a caller rule needs namespaceSelector",
+    );
+}
+
+#[test]
+fn pool_names_fit_the_children() {
+    let long = "a".repeat(57);
+    let object = json!({
+        "apiVersion": "sandbox.runner.dev/v1alpha1",
+        "kind": "PythonSandboxPool",
+        "metadata": {"name": long, "namespace": "apps"},
+        "spec": {},
+    });
+    let errors = Validator::new()
+        .validate(&schema(), &object, None)
+        .unwrap_err();
+    assert!(
+        errors.iter().any(|e| e.message.contains("at most 56")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn crd_has_the_promised_shape() {
+    let crd = serde_json::to_value(PythonSandboxPool::crd()).unwrap();
+    assert_eq!(
+        crd["metadata"]["name"],
+        "pythonsandboxpools.sandbox.runner.dev"
+    );
+    assert_eq!(crd["spec"]["scope"], "Namespaced");
+    assert_eq!(crd["spec"]["names"]["shortNames"], json!(["pypool"]));
+    let version = &crd["spec"]["versions"][0];
+    assert_eq!(version["name"], "v1alpha1");
+    assert!(version["subresources"]["status"].is_object());
+    assert_eq!(
+        version["subresources"]["scale"]["specReplicasPath"],
+        ".spec.replicas"
+    );
+    assert_eq!(
+        version["subresources"]["scale"]["labelSelectorPath"],
+        ".status.selector"
+    );
+    let columns: Vec<&str> = version["additionalPrinterColumns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(columns, ["Ready", "Replicas", "URL", "Mode", "Age"]);
+}
+
+#[test]
+fn every_spec_field_is_documented_for_kubectl_explain() {
+    fn walk(path: &str, schema: &Value, undocumented: &mut Vec<String>) {
+        if let Some(properties) = schema["properties"].as_object() {
+            for (name, property) in properties {
+                let path = format!("{path}.{name}");
+                if property["description"].as_str().is_none_or(str::is_empty) {
+                    undocumented.push(path.clone());
+                }
+                // Kubernetes' own types (placement, resources) carry their own docs.
+                if !path.starts_with(".spec.placement") && !path.starts_with(".spec.resources") {
+                    walk(&path, property, undocumented);
+                    walk(&path, &property["items"], undocumented);
+                }
+            }
+        }
+    }
+    let schema = schema();
+    let mut undocumented = Vec::new();
+    walk("", &schema["properties"]["spec"], &mut undocumented);
+    walk("", &schema["properties"]["status"], &mut undocumented);
+    assert_eq!(undocumented, Vec::<String>::new());
+}
+
+#[test]
+fn spec_defaults_match_the_policy_defaults() {
+    let spec: PythonSandboxPoolSpec = serde_json::from_value(json!({})).unwrap();
+    let defaults = runner_api::policy::PolicyLimits::default();
+    assert_eq!(spec.limits.timeout_ms, defaults.timeout_ms);
+    assert_eq!(spec.limits.max_timeout_ms, defaults.max_timeout_ms);
+    assert_eq!(spec.limits.memory_mb, defaults.memory_mb);
+    assert_eq!(spec.limits.max_memory_mb, defaults.max_memory_mb);
+    assert_eq!(spec.limits.max_output_bytes, defaults.max_output_bytes);
+    assert_eq!(
+        spec.limits.max_concurrent_runs,
+        defaults.max_concurrent_runs
+    );
+}

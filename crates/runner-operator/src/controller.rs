@@ -1,0 +1,376 @@
+//! The controller: watches pools and their children, applies what [`resources`] builds, writes
+//! status, and backs off on failure.
+//!
+//! `reconcile` is deliberately short; every decision it acts on is made in [`resources`] and
+//! [`status`].
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, Preconditions};
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::watcher;
+use kube::{Client, Resource, ResourceExt};
+use runner_api::pool::{PythonSandboxPool, PythonSandboxPoolStatus};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tracing::{info, warn};
+
+use crate::metrics::Metrics;
+use crate::resources::{self, Settings, Workload};
+use crate::status::{self, Observed};
+use crate::{Error, FIELD_MANAGER, Result};
+
+/// How often an unchanged, healthy pool is looked at again; watches on the children catch
+/// every real change sooner, this only bounds drift nobody reported.
+pub const RESYNC: Duration = Duration::from_secs(300);
+
+/// First retry delay after a failure; it doubles per consecutive failure of the same pool.
+pub const BACKOFF_BASE: Duration = Duration::from_secs(5);
+/// Longest retry delay.
+pub const BACKOFF_MAX: Duration = Duration::from_secs(300);
+
+/// What every reconcile shares.
+pub struct Context {
+    /// Kubernetes client.
+    pub client: Client,
+    /// Publishes Events on pools.
+    pub recorder: Recorder,
+    /// Operator-wide settings for the builders.
+    pub settings: Settings,
+    /// Reconcile counters.
+    pub metrics: Metrics,
+    /// Consecutive failures per pool (`namespace/name`), for the backoff.
+    failures: Mutex<HashMap<String, u32>>,
+}
+
+impl Context {
+    /// A context whose Events are reported as `reporter`.
+    pub fn new(client: Client, settings: Settings, reporter: Reporter) -> Self {
+        Context {
+            recorder: Recorder::new(client.clone(), reporter),
+            client,
+            settings,
+            metrics: Metrics::default(),
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn failures(&self) -> std::sync::MutexGuard<'_, HashMap<String, u32>> {
+        self.failures.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Brings a pool's children and status in line with its spec.
+///
+/// An invalid spec is not an error of the operator: it is reported (status `Degraded`, a
+/// Warning Event) and the pool waits for its next change instead of being retried. Any other
+/// failure is reported the same way and returned, so [`error_policy`] retries it with backoff.
+pub async fn reconcile(pool: Arc<PythonSandboxPool>, ctx: Arc<Context>) -> Result<Action> {
+    let _timer = ctx.metrics.reconcile();
+    let key = key(&pool);
+    match apply_children(&pool, &ctx).await {
+        Ok(observed) => {
+            let status = status::reconciled(&pool, observed, Timestamp::now());
+            write_status(&pool, &ctx, status).await?;
+            ctx.failures().remove(&key);
+            Ok(Action::requeue(RESYNC))
+        }
+        Err(error) => {
+            report(&pool, &ctx, &error).await;
+            if let Error::InvalidSpec(_) = error {
+                ctx.metrics.failure(error.kind());
+                Ok(Action::await_change())
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Logs and counts a failed reconcile and retries it after an exponential backoff: 5 s,
+/// 10 s, 20 s ... up to 5 min, per pool, reset by a success.
+pub fn error_policy(pool: Arc<PythonSandboxPool>, error: &Error, ctx: Arc<Context>) -> Action {
+    ctx.metrics.failure(error.kind());
+    let attempt = {
+        let mut failures = ctx.failures();
+        let count = failures.entry(key(&pool)).or_default();
+        *count = count.saturating_add(1);
+        *count
+    };
+    let delay = backoff(attempt);
+    warn!(pool = %key(&pool), %error, attempt, retry_in = ?delay, "reconcile failed");
+    Action::requeue(delay)
+}
+
+/// The delay before retry number `attempt` (1-based).
+pub fn backoff(attempt: u32) -> Duration {
+    let factor = 1u32 << attempt.saturating_sub(1).min(16);
+    BACKOFF_BASE.saturating_mul(factor).min(BACKOFF_MAX)
+}
+
+/// Runs the controller until SIGTERM or Ctrl-C. `namespace` limits it to one namespace.
+pub async fn run(client: Client, settings: Settings, namespace: Option<String>) -> Result<()> {
+    let pools: Api<PythonSandboxPool> = scoped(&client, namespace.as_deref());
+    // Fail fast with a clear message when the CRD is missing or RBAC forbids listing pools.
+    pools
+        .list(&ListParams::default().limit(1))
+        .await
+        .map_err(Error::kube(
+            "list PythonSandboxPools (is the CRD installed? `runner-operator crd | kubectl apply -f -`)",
+        ))?;
+
+    let reporter = Reporter {
+        controller: FIELD_MANAGER.into(),
+        instance: std::env::var("POD_NAME").ok(),
+    };
+    let ctx = Arc::new(Context::new(client.clone(), settings, reporter));
+    // Only children the operator made are watched, not every ConfigMap in the cluster.
+    let owned = watcher::Config::default().labels(&format!(
+        "{}={}",
+        resources::labels::MANAGED_BY,
+        FIELD_MANAGER
+    ));
+    let ns = namespace.as_deref();
+    info!(namespace = ns.unwrap_or("<all>"), "controller starting");
+    Controller::new(pools, watcher::Config::default().any_semantic())
+        .owns(scoped::<ConfigMap>(&client, ns), owned.clone())
+        .owns(scoped::<Deployment>(&client, ns), owned.clone())
+        .owns(scoped::<DaemonSet>(&client, ns), owned.clone())
+        .owns(scoped::<Service>(&client, ns), owned.clone())
+        .owns(scoped::<NetworkPolicy>(&client, ns), owned.clone())
+        .owns(scoped::<PodDisruptionBudget>(&client, ns), owned.clone())
+        .owns(scoped::<HorizontalPodAutoscaler>(&client, ns), owned)
+        .shutdown_on_signal()
+        .run(reconcile, error_policy, ctx)
+        .for_each(|result| async move {
+            match result {
+                Ok((pool, _)) => tracing::debug!(pool = %pool, "reconciled"),
+                Err(error) => warn!(%error, "controller"),
+            }
+        })
+        .await;
+    info!("controller stopped");
+    Ok(())
+}
+
+fn scoped<K>(client: &Client, namespace: Option<&str>) -> Api<K>
+where
+    K: Resource<Scope = kube::core::NamespaceResourceScope, DynamicType = ()>,
+{
+    match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
+
+/// Applies every child the pool wants and deletes the ones it no longer wants. The
+/// NetworkPolicy goes first, so no runner pod ever exists unfenced.
+async fn apply_children(pool: &PythonSandboxPool, ctx: &Context) -> Result<Observed> {
+    let namespace = pool
+        .namespace()
+        .ok_or(Error::MissingMetadata("namespace"))?;
+    let children = resources::desired(pool, &ctx.settings)?;
+    let name = pool.name_any();
+    let client = &ctx.client;
+
+    apply(
+        &ns_api::<ConfigMap>(client, &namespace),
+        &children.config_map,
+    )
+    .await?;
+    apply(
+        &ns_api::<NetworkPolicy>(client, &namespace),
+        &children.network_policy,
+    )
+    .await?;
+    apply(&ns_api::<Service>(client, &namespace), &children.service).await?;
+    let observed = match &children.workload {
+        Workload::Deployment(deployment) => {
+            let applied = apply(
+                &ns_api::<Deployment>(client, &namespace),
+                deployment.as_ref(),
+            )
+            .await?;
+            remove::<DaemonSet>(client, &namespace, &name, pool).await?;
+            Observed::deployment(&applied)
+        }
+        Workload::DaemonSet(daemon_set) => {
+            let applied = apply(
+                &ns_api::<DaemonSet>(client, &namespace),
+                daemon_set.as_ref(),
+            )
+            .await?;
+            remove::<Deployment>(client, &namespace, &name, pool).await?;
+            Observed::daemon_set(&applied)
+        }
+    };
+    match &children.pdb {
+        Some(pdb) => drop(apply(&ns_api::<PodDisruptionBudget>(client, &namespace), pdb).await?),
+        None => remove::<PodDisruptionBudget>(client, &namespace, &name, pool).await?,
+    }
+    match &children.hpa {
+        Some(hpa) => {
+            drop(apply(&ns_api::<HorizontalPodAutoscaler>(client, &namespace), hpa).await?)
+        }
+        None => remove::<HorizontalPodAutoscaler>(client, &namespace, &name, pool).await?,
+    }
+    Ok(observed)
+}
+
+fn ns_api<K>(client: &Client, namespace: &str) -> Api<K>
+where
+    K: Resource<Scope = kube::core::NamespaceResourceScope, DynamicType = ()>,
+{
+    Api::namespaced(client.clone(), namespace)
+}
+
+/// Server-side apply under [`FIELD_MANAGER`], forced: the operator is the one authority over
+/// the fields it sets.
+async fn apply<K>(api: &Api<K>, object: &K) -> Result<K>
+where
+    K: Resource<DynamicType = ()> + Clone + Debug + Serialize + DeserializeOwned,
+{
+    let name = object.meta().name.clone().unwrap_or_default();
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    api.patch(&name, &params, &Patch::Apply(object))
+        .await
+        .map_err(Error::kube(format!("apply {} {name}", K::kind(&()))))
+}
+
+/// Deletes the child `name` of kind `K` if it exists and this pool controls it; an object of
+/// that name that belongs to someone else is left alone.
+async fn remove<K>(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+    pool: &PythonSandboxPool,
+) -> Result<()>
+where
+    K: Resource<Scope = kube::core::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + Debug
+        + DeserializeOwned,
+{
+    let api = ns_api::<K>(client, namespace);
+    let action = || format!("delete {} {name}", K::kind(&()));
+    let Some(existing) = api.get_opt(name).await.map_err(Error::kube(action()))? else {
+        return Ok(());
+    };
+    let ours = existing
+        .owner_references()
+        .iter()
+        .any(|o| o.controller == Some(true) && Some(&o.uid) == pool.metadata.uid.as_ref());
+    if !ours {
+        return Ok(());
+    }
+    // The uid precondition makes sure a same-named object created meanwhile is not deleted.
+    let params = DeleteParams {
+        preconditions: Some(Preconditions {
+            uid: existing.uid(),
+            resource_version: None,
+        }),
+        ..DeleteParams::background()
+    };
+    match api.delete(name, &params).await {
+        Ok(_) => {
+            info!(pool = %key(pool), kind = K::kind(&()).as_ref(), "deleted child the spec no longer wants");
+            Ok(())
+        }
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(e) => Err(Error::kube(action())(e)),
+    }
+}
+
+async fn write_status(
+    pool: &PythonSandboxPool,
+    ctx: &Context,
+    status: PythonSandboxPoolStatus,
+) -> Result<()> {
+    let namespace = pool
+        .namespace()
+        .ok_or(Error::MissingMetadata("namespace"))?;
+    let name = pool.name_any();
+    let api: Api<PythonSandboxPool> = Api::namespaced(ctx.client.clone(), &namespace);
+    let patch = serde_json::json!({
+        "apiVersion": PythonSandboxPool::api_version(&()),
+        "kind": PythonSandboxPool::kind(&()),
+        "status": status,
+    });
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    api.patch_status(&name, &params, &Patch::Apply(&patch))
+        .await
+        .map_err(Error::kube(format!(
+            "write status of PythonSandboxPool {name}"
+        )))?;
+    Ok(())
+}
+
+/// Tells the pool's owner what went wrong: the `Degraded` condition and a Warning Event. Both
+/// are best effort; the reconcile error itself is what drives the retry.
+async fn report(pool: &PythonSandboxPool, ctx: &Context, error: &Error) {
+    warn!(pool = %key(pool), %error, "reconcile failed");
+    let status = status::failed(pool, error, Timestamp::now());
+    if let Err(e) = write_status(pool, ctx, status).await {
+        warn!(pool = %key(pool), error = %e, "could not write status");
+    }
+    let event = Event {
+        type_: EventType::Warning,
+        reason: error.reason().into(),
+        note: Some(truncate(&error.to_string(), 1000)),
+        action: "Reconcile".into(),
+        secondary: None,
+    };
+    if let Err(e) = ctx.recorder.publish(&event, &pool.object_ref(&())).await {
+        warn!(pool = %key(pool), error = %e, "could not publish event");
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+fn key(pool: &PythonSandboxPool) -> String {
+    format!(
+        "{}/{}",
+        pool.namespace().unwrap_or_default(),
+        pool.name_any()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        assert_eq!(backoff(1), Duration::from_secs(5));
+        assert_eq!(backoff(2), Duration::from_secs(10));
+        assert_eq!(backoff(4), Duration::from_secs(40));
+        assert_eq!(backoff(7), Duration::from_secs(300));
+        assert_eq!(backoff(u32::MAX), Duration::from_secs(300));
+    }
+
+    #[test]
+    fn truncate_respects_char_boundaries() {
+        assert_eq!(truncate("abc", 5), "abc");
+        assert_eq!(truncate("ééé", 3), "é…");
+    }
+}

@@ -1,0 +1,620 @@
+//! The children of a pool, built by pure functions: pool in, objects out, no client.
+//!
+//! Every decision about what runs in the cluster is made here, so it is reviewed in one place
+//! and pinned by the golden files in `tests/golden/`. Objects carry only the fields the
+//! operator means to own: server-side apply then gives it exactly those fields, and an
+//! unchanged pool applies to unchanged objects.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec};
+use k8s_openapi::api::autoscaling::v2::{
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec,
+    MetricIdentifier, MetricSpec, MetricTarget, PodsMetricSource, ResourceMetricSource,
+};
+use k8s_openapi::api::core::v1::{
+    Capabilities, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
+    EnvVar, HTTPGetAction, KeyToPath, PersistentVolumeClaimVolumeSource, PodSecurityContext,
+    PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecurityContext,
+    Service, ServicePort, ServiceSpec, Volume, VolumeMount,
+};
+use k8s_openapi::api::networking::v1::{
+    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
+    NetworkPolicySpec,
+};
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use kube::Resource;
+use runner_api::policy::SandboxPolicy;
+use runner_api::pool::{CallerRule, PoolMode, PythonSandboxPool, PythonSandboxPoolSpec};
+
+use crate::{Error, Result, policy};
+
+/// Where things are inside a runner pod, and the ports runner-node serves.
+pub mod layout {
+    /// runner-node's HTTP API (`POST /run`, `/health`, `/ready`).
+    pub const HTTP_PORT: i32 = 3000;
+    /// runner-node's admin port (`/metrics`), kept apart so NetworkPolicy can admit scrapers
+    /// without admitting them to `/run`.
+    pub const ADMIN_PORT: i32 = 9090;
+    /// Directory the policy ConfigMap is mounted at.
+    pub const POLICY_DIR: &str = "/etc/runner";
+    /// Key of the policy in the ConfigMap, and its file name in [`POLICY_DIR`].
+    pub const POLICY_KEY: &str = "policy.yaml";
+    /// The policy file runner-node reads (`RUNNER_POLICY_FILE`).
+    pub const POLICY_FILE: &str = "/etc/runner/policy.yaml";
+    /// Writable scratch of the sandboxes (an emptyDir with a size limit); runner-node's
+    /// `TMPDIR`.
+    pub const SCRATCH_DIR: &str = "/tmp";
+    /// Where runner-node caches the compiled interpreter, so a restarted container skips the
+    /// compile; the root filesystem is read-only, so this is an emptyDir too.
+    pub const MODULE_CACHE_DIR: &str = "/var/cache/runner";
+    /// Size limit of the module cache volume.
+    pub const MODULE_CACHE_SIZE: &str = "512Mi";
+    /// Parent of the data mounts on the pod's filesystem.
+    pub const DATA_DIR: &str = "/var/run/runner/data";
+    /// Non-root user and group runner-node runs as (the distroless `nonroot` ids).
+    pub const RUN_AS: i64 = 65532;
+
+    /// Where the data mount `name` sits on the pod's filesystem.
+    pub fn data_dir(name: &str) -> String {
+        format!("{DATA_DIR}/{name}")
+    }
+}
+
+/// Label keys and values on every child.
+pub mod labels {
+    /// `app.kubernetes.io/name`: the program the pods run.
+    pub const NAME: &str = "app.kubernetes.io/name";
+    /// `app.kubernetes.io/instance`: the pool.
+    pub const INSTANCE: &str = "app.kubernetes.io/instance";
+    /// `app.kubernetes.io/component`.
+    pub const COMPONENT: &str = "app.kubernetes.io/component";
+    /// `app.kubernetes.io/managed-by`.
+    pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+    /// Annotation on the pod template holding the policy hash: a new policy rolls the pods.
+    pub const POLICY_HASH: &str = "sandbox.runner.dev/policy-hash";
+    /// Value of [`NAME`].
+    pub const APP: &str = "runner-node";
+}
+
+/// Operator-wide settings the builders need besides the pool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Image of runner-node for pools that name none.
+    pub default_image: String,
+}
+
+/// The workload that runs the runner pods.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Workload {
+    /// Mode `Deployment`.
+    Deployment(Box<Deployment>),
+    /// Mode `PerNode`.
+    DaemonSet(Box<DaemonSet>),
+}
+
+/// Everything a pool should own, as it should be applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Children {
+    /// The sandbox policy as the runners read it.
+    pub policy: SandboxPolicy,
+    /// ConfigMap holding the policy file.
+    pub config_map: ConfigMap,
+    /// Deployment or DaemonSet of runner pods.
+    pub workload: Workload,
+    /// Service in front of the runners.
+    pub service: Service,
+    /// Who may reach the runners, and that they reach nothing.
+    pub network_policy: NetworkPolicy,
+    /// Present when the pool runs more than one replica.
+    pub pdb: Option<PodDisruptionBudget>,
+    /// Present when autoscaling is on.
+    pub hpa: Option<HorizontalPodAutoscaler>,
+}
+
+/// Name of the ConfigMap holding a pool's policy.
+pub fn config_map_name(pool: &str) -> String {
+    format!("{pool}-policy")
+}
+
+/// In-cluster URL of a pool's Service.
+pub fn url(name: &str, namespace: &str) -> String {
+    format!("http://{name}.{namespace}.svc:{}", layout::HTTP_PORT)
+}
+
+/// Labels that select a pool's runner pods (also the workload's immutable selector).
+pub fn selector_labels(pool: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (labels::NAME.to_string(), labels::APP.to_string()),
+        (labels::INSTANCE.to_string(), pool.to_string()),
+    ])
+}
+
+/// The selector labels as the string the scale subresource reports.
+pub fn selector_string(pool: &str) -> String {
+    selector_labels(pool)
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Replicas the pool wants right now: its fixed count, or the autoscaler's minimum (the
+/// autoscaler may hold more). `None` for PerNode, where the node count decides.
+pub fn wanted_replicas(spec: &PythonSandboxPoolSpec) -> Option<i32> {
+    match (spec.mode, spec.replicas, &spec.autoscaling) {
+        (PoolMode::PerNode, _, _) => None,
+        (PoolMode::Deployment, Some(replicas), _) => Some(replicas),
+        (PoolMode::Deployment, None, Some(autoscaling)) => Some(autoscaling.min_replicas),
+        (PoolMode::Deployment, None, None) => Some(1),
+    }
+}
+
+/// Builds every child of `pool`. Fails with [`Error::InvalidSpec`] when the spec cannot be
+/// honoured (the CRD's rules catch most of these first; this is the guard for pools written
+/// before a rule existed or with the schema bypassed).
+pub fn desired(pool: &PythonSandboxPool, settings: &Settings) -> Result<Children> {
+    let spec = &pool.spec;
+    let name = pool
+        .metadata
+        .name
+        .as_deref()
+        .ok_or(Error::MissingMetadata("name"))?;
+    let owner = pool
+        .controller_owner_ref(&())
+        .ok_or(Error::MissingMetadata("uid"))?;
+    check_combinations(spec)?;
+
+    let policy = policy::from_spec(spec)?;
+    let policy_yaml = policy::to_yaml(&policy)?;
+    let meta = Meta { name, pool, owner };
+
+    let config_map = ConfigMap {
+        metadata: meta.object(&config_map_name(name)),
+        data: Some(BTreeMap::from([(
+            layout::POLICY_KEY.to_string(),
+            policy_yaml.clone(),
+        )])),
+        ..ConfigMap::default()
+    };
+
+    let template = pod_template(&meta, spec, settings, &policy, &policy::hash(&policy_yaml));
+    let selector = LabelSelector {
+        match_labels: Some(selector_labels(name)),
+        ..LabelSelector::default()
+    };
+    let workload = match spec.mode {
+        PoolMode::Deployment => Workload::Deployment(Box::new(Deployment {
+            metadata: meta.object(name),
+            spec: Some(DeploymentSpec {
+                // With autoscaling the HPA owns the count: leaving it out of the applied object
+                // releases the field, so the operator never fights the autoscaler.
+                replicas: if spec.autoscaling.is_some() {
+                    None
+                } else {
+                    wanted_replicas(spec)
+                },
+                selector: selector.clone(),
+                template,
+                ..DeploymentSpec::default()
+            }),
+            status: None,
+        })),
+        PoolMode::PerNode => Workload::DaemonSet(Box::new(DaemonSet {
+            metadata: meta.object(name),
+            spec: Some(DaemonSetSpec {
+                selector: selector.clone(),
+                template,
+                ..DaemonSetSpec::default()
+            }),
+            status: None,
+        })),
+    };
+
+    let service = Service {
+        metadata: meta.object(name),
+        spec: Some(ServiceSpec {
+            selector: Some(selector_labels(name)),
+            ports: Some(vec![ServicePort {
+                name: Some("http".into()),
+                port: layout::HTTP_PORT,
+                target_port: Some(IntOrString::String("http".into())),
+                protocol: Some("TCP".into()),
+                ..ServicePort::default()
+            }]),
+            // PerNode: a caller reaches the runner on its own node, never crossing nodes.
+            internal_traffic_policy: (spec.mode == PoolMode::PerNode).then(|| "Local".into()),
+            ..ServiceSpec::default()
+        }),
+        status: None,
+    };
+
+    let network_policy = network_policy(&meta, spec, selector.clone());
+
+    let pdb = match wanted_replicas(spec) {
+        Some(replicas) if replicas > 1 => Some(PodDisruptionBudget {
+            metadata: meta.object(name),
+            spec: Some(PodDisruptionBudgetSpec {
+                max_unavailable: Some(IntOrString::Int(1)),
+                selector: Some(selector.clone()),
+                // A pod that is not ready serves nobody; letting it go keeps drains moving.
+                unhealthy_pod_eviction_policy: Some("AlwaysAllow".into()),
+                ..PodDisruptionBudgetSpec::default()
+            }),
+            status: None,
+        }),
+        _ => None,
+    };
+
+    let hpa = spec.autoscaling.as_ref().map(|a| {
+        let mut metrics = vec![MetricSpec {
+            type_: "Resource".into(),
+            resource: Some(ResourceMetricSource {
+                name: "cpu".into(),
+                target: MetricTarget {
+                    type_: "Utilization".into(),
+                    average_utilization: Some(a.target_cpu_utilization_percent),
+                    ..MetricTarget::default()
+                },
+            }),
+            ..MetricSpec::default()
+        }];
+        if let Some(runs) = a.target_runs_in_flight {
+            metrics.push(MetricSpec {
+                type_: "Pods".into(),
+                pods: Some(PodsMetricSource {
+                    metric: MetricIdentifier {
+                        name: "runner_runs_in_flight".into(),
+                        selector: None,
+                    },
+                    target: MetricTarget {
+                        type_: "AverageValue".into(),
+                        average_value: Some(Quantity(runs.to_string())),
+                        ..MetricTarget::default()
+                    },
+                }),
+                ..MetricSpec::default()
+            });
+        }
+        HorizontalPodAutoscaler {
+            metadata: meta.object(name),
+            spec: Some(HorizontalPodAutoscalerSpec {
+                scale_target_ref: CrossVersionObjectReference {
+                    api_version: Some("apps/v1".into()),
+                    kind: "Deployment".into(),
+                    name: name.to_string(),
+                },
+                min_replicas: Some(a.min_replicas),
+                max_replicas: a.max_replicas,
+                metrics: Some(metrics),
+                behavior: None,
+            }),
+            status: None,
+        }
+    });
+
+    Ok(Children {
+        policy,
+        config_map,
+        workload,
+        service,
+        network_policy,
+        pdb,
+        hpa,
+    })
+}
+
+/// Combinations the CRD's CEL rules reject, checked again so a pool that slipped past them
+/// (an older CRD, a schema-less test) is reported instead of half-applied.
+fn check_combinations(spec: &PythonSandboxPoolSpec) -> Result<()> {
+    if spec.replicas.is_some() && spec.autoscaling.is_some() {
+        return Err(Error::InvalidSpec(
+            "set either replicas or autoscaling, not both".into(),
+        ));
+    }
+    if spec.mode == PoolMode::PerNode && (spec.replicas.is_some() || spec.autoscaling.is_some()) {
+        return Err(Error::InvalidSpec(
+            "mode PerNode takes neither replicas nor autoscaling".into(),
+        ));
+    }
+    if let Some(a) = &spec.autoscaling
+        && (a.min_replicas < 1 || a.min_replicas > a.max_replicas)
+    {
+        return Err(Error::InvalidSpec(format!(
+            "autoscaling.minReplicas ({}) must be between 1 and autoscaling.maxReplicas ({})",
+            a.min_replicas, a.max_replicas
+        )));
+    }
+    if spec.replicas.is_some_and(|r| r < 0) {
+        return Err(Error::InvalidSpec("replicas must not be negative".into()));
+    }
+    for mount in &spec.data_mounts {
+        if mount.config_map.is_some() == mount.persistent_volume_claim.is_some() {
+            return Err(Error::InvalidSpec(format!(
+                "dataMounts.{}: set exactly one of configMap and persistentVolumeClaim",
+                mount.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What every child's metadata derives from.
+struct Meta<'a> {
+    name: &'a str,
+    pool: &'a PythonSandboxPool,
+    owner: OwnerReference,
+}
+
+impl Meta<'_> {
+    fn labels(&self) -> BTreeMap<String, String> {
+        let mut labels = selector_labels(self.name);
+        labels.insert(labels::COMPONENT.into(), "sandbox-runner".into());
+        labels.insert(labels::MANAGED_BY.into(), crate::FIELD_MANAGER.into());
+        labels
+    }
+
+    fn object(&self, name: &str) -> ObjectMeta {
+        ObjectMeta {
+            name: Some(name.to_string()),
+            namespace: self.pool.metadata.namespace.clone(),
+            labels: Some(self.labels()),
+            owner_references: Some(vec![self.owner.clone()]),
+            ..ObjectMeta::default()
+        }
+    }
+}
+
+fn pod_template(
+    meta: &Meta<'_>,
+    spec: &PythonSandboxPoolSpec,
+    settings: &Settings,
+    policy: &SandboxPolicy,
+    policy_hash: &str,
+) -> PodTemplateSpec {
+    let scratch_limit =
+        u128::from(policy.scratch_quota_bytes) * u128::from(policy.limits.max_concurrent_runs);
+    let mut volumes = vec![
+        Volume {
+            name: "policy".into(),
+            config_map: Some(ConfigMapVolumeSource {
+                name: config_map_name(meta.name),
+                items: Some(vec![KeyToPath {
+                    key: layout::POLICY_KEY.into(),
+                    path: layout::POLICY_KEY.into(),
+                    mode: None,
+                }]),
+                ..ConfigMapVolumeSource::default()
+            }),
+            ..Volume::default()
+        },
+        Volume {
+            name: "scratch".into(),
+            empty_dir: Some(EmptyDirVolumeSource {
+                medium: None,
+                // Every run may fill its quota at once; the volume holds no more than that.
+                size_limit: Some(bytes_quantity(scratch_limit)),
+            }),
+            ..Volume::default()
+        },
+        Volume {
+            name: "module-cache".into(),
+            empty_dir: Some(EmptyDirVolumeSource {
+                medium: None,
+                size_limit: Some(Quantity(layout::MODULE_CACHE_SIZE.into())),
+            }),
+            ..Volume::default()
+        },
+    ];
+    let mut mounts = vec![
+        mount("policy", layout::POLICY_DIR, true),
+        mount("scratch", layout::SCRATCH_DIR, false),
+        mount("module-cache", layout::MODULE_CACHE_DIR, false),
+    ];
+    for data in &spec.data_mounts {
+        let volume = format!("data-{}", data.name);
+        volumes.push(Volume {
+            name: volume.clone(),
+            config_map: data.config_map.as_ref().map(|cm| ConfigMapVolumeSource {
+                name: cm.name.clone(),
+                ..ConfigMapVolumeSource::default()
+            }),
+            persistent_volume_claim: data.persistent_volume_claim.as_ref().map(|pvc| {
+                PersistentVolumeClaimVolumeSource {
+                    claim_name: pvc.claim_name.clone(),
+                    read_only: Some(true),
+                }
+            }),
+            ..Volume::default()
+        });
+        mounts.push(mount(&volume, &layout::data_dir(&data.name), true));
+    }
+
+    let http_probe = |path: &str, period: i32, failures: i32| Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.into()),
+            port: IntOrString::String("http".into()),
+            ..HTTPGetAction::default()
+        }),
+        period_seconds: Some(period),
+        failure_threshold: Some(failures),
+        timeout_seconds: Some(2),
+        ..Probe::default()
+    };
+
+    let placement = spec.placement.clone().unwrap_or_default();
+    let mut annotations = BTreeMap::new();
+    annotations.insert(labels::POLICY_HASH.to_string(), policy_hash.to_string());
+
+    PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: Some(meta.labels()),
+            annotations: Some(annotations),
+            ..ObjectMeta::default()
+        }),
+        spec: Some(PodSpec {
+            // Runners need no Kubernetes API access at all; a token would only be loot.
+            automount_service_account_token: Some(false),
+            // Service-discovery env vars would leak the namespace's services into the process.
+            enable_service_links: Some(false),
+            security_context: Some(PodSecurityContext {
+                run_as_non_root: Some(true),
+                run_as_user: Some(layout::RUN_AS),
+                run_as_group: Some(layout::RUN_AS),
+                seccomp_profile: Some(SeccompProfile {
+                    type_: "RuntimeDefault".into(),
+                    localhost_profile: None,
+                }),
+                ..PodSecurityContext::default()
+            }),
+            // runner-node drains in-flight runs for up to 30 s after SIGTERM.
+            termination_grace_period_seconds: Some(45),
+            node_selector: (!placement.node_selector.is_empty()).then_some(placement.node_selector),
+            tolerations: (!placement.tolerations.is_empty()).then_some(placement.tolerations),
+            affinity: placement.affinity,
+            containers: vec![Container {
+                name: "runner-node".into(),
+                image: Some(
+                    spec.image
+                        .clone()
+                        .unwrap_or_else(|| settings.default_image.clone()),
+                ),
+                image_pull_policy: spec.image_pull_policy.map(|p| p.as_str().to_string()),
+                env: Some(vec![
+                    env("RUNNER_POLICY_FILE", layout::POLICY_FILE),
+                    env("RUNNER_MODULE_CACHE", layout::MODULE_CACHE_DIR),
+                    env("TMPDIR", layout::SCRATCH_DIR),
+                ]),
+                ports: Some(vec![
+                    port("http", layout::HTTP_PORT),
+                    port("admin", layout::ADMIN_PORT),
+                ]),
+                liveness_probe: Some(http_probe("/health", 10, 3)),
+                readiness_probe: Some(http_probe("/ready", 5, 2)),
+                resources: Some(spec.resources.clone().unwrap_or_else(default_resources)),
+                security_context: Some(SecurityContext {
+                    allow_privilege_escalation: Some(false),
+                    read_only_root_filesystem: Some(true),
+                    run_as_non_root: Some(true),
+                    capabilities: Some(Capabilities {
+                        drop: Some(vec!["ALL".into()]),
+                        add: None,
+                    }),
+                    seccomp_profile: Some(SeccompProfile {
+                        type_: "RuntimeDefault".into(),
+                        localhost_profile: None,
+                    }),
+                    ..SecurityContext::default()
+                }),
+                volume_mounts: Some(mounts),
+                ..Container::default()
+            }],
+            volumes: Some(volumes),
+            ..PodSpec::default()
+        }),
+    }
+}
+
+/// Requests and a memory limit for pools that set no `resources`: a pod is never unbounded.
+fn default_resources() -> ResourceRequirements {
+    let q = |s: &str| Quantity(s.into());
+    ResourceRequirements {
+        requests: Some(BTreeMap::from([
+            ("cpu".to_string(), q("250m")),
+            ("memory".to_string(), q("256Mi")),
+        ])),
+        limits: Some(BTreeMap::from([("memory".to_string(), q("1Gi"))])),
+        ..ResourceRequirements::default()
+    }
+}
+
+fn network_policy(
+    meta: &Meta<'_>,
+    spec: &PythonSandboxPoolSpec,
+    pod_selector: LabelSelector,
+) -> NetworkPolicy {
+    let tcp = |port: i32| NetworkPolicyPort {
+        port: Some(IntOrString::Int(port)),
+        protocol: Some("TCP".into()),
+        end_port: None,
+    };
+    let peers = |rules: &[CallerRule]| -> Vec<NetworkPolicyPeer> {
+        rules
+            .iter()
+            .map(|r| NetworkPolicyPeer {
+                namespace_selector: r.namespace_selector.clone(),
+                pod_selector: r.pod_selector.clone(),
+                ip_block: None,
+            })
+            .collect()
+    };
+    let callers = if spec.allowed_callers.is_empty() {
+        // Secure default: the pool's own namespace only (an empty pod selector with no
+        // namespace selector means "every pod of this namespace").
+        vec![NetworkPolicyPeer {
+            pod_selector: Some(LabelSelector::default()),
+            ..NetworkPolicyPeer::default()
+        }]
+    } else {
+        peers(&spec.allowed_callers)
+    };
+    let mut ingress = vec![NetworkPolicyIngressRule {
+        from: Some(callers),
+        ports: Some(vec![tcp(layout::HTTP_PORT)]),
+    }];
+    if !spec.monitoring.is_empty() {
+        ingress.push(NetworkPolicyIngressRule {
+            from: Some(peers(&spec.monitoring)),
+            ports: Some(vec![tcp(layout::ADMIN_PORT)]),
+        });
+    }
+    NetworkPolicy {
+        metadata: meta.object(meta.name),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(pod_selector),
+            policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
+            ingress: Some(ingress),
+            // Listed with no rules: the sandboxes' host reaches nothing, not even DNS.
+            egress: Some(vec![]),
+        }),
+    }
+}
+
+/// A byte count as a quantity a person reads at a glance: `128Mi` rather than `134217728`.
+fn bytes_quantity(bytes: u128) -> Quantity {
+    for (suffix, shift) in [("Ti", 40), ("Gi", 30), ("Mi", 20), ("Ki", 10)] {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
+            return Quantity(format!("{}{suffix}", bytes >> shift));
+        }
+    }
+    Quantity(bytes.to_string())
+}
+
+fn mount(name: &str, path: &str, read_only: bool) -> VolumeMount {
+    VolumeMount {
+        name: name.into(),
+        mount_path: path.into(),
+        read_only: read_only.then_some(true),
+        ..VolumeMount::default()
+    }
+}
+
+fn env(name: &str, value: &str) -> EnvVar {
+    EnvVar {
+        name: name.into(),
+        value: Some(value.into()),
+        value_from: None,
+    }
+}
+
+fn port(name: &str, port: i32) -> ContainerPort {
+    ContainerPort {
+        name: Some(name.into()),
+        container_port: port,
+        protocol: Some("TCP".into()),
+        ..ContainerPort::default()
+    }
+}

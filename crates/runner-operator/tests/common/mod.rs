@@ -1,0 +1,503 @@
+//! Test helpers: a pool builder and an in-memory Kubernetes API.
+//!
+//! The fake API sits behind kube's real `Client` (through `tower_test`'s mock service), so the
+//! operator's requests are the real ones: same paths, same bodies. It stores objects, answers
+//! get / server-side apply / status apply / delete / create, bumps `resourceVersion` only when
+//! an object really changes (as the API server does), and logs every request as
+//! `METHOD kind/name` so a test can state the exact sequence it expects: a missing or extra
+//! call fails the test.
+//!
+//! Its apply is simplified to one field manager: the applied object replaces the stored one,
+//! keeping the server-set metadata and the status. That is what server-side apply does when
+//! one manager owns every field, which is the operator's case (the HPA's `replicas` aside,
+//! which the operator leaves out).
+
+#![allow(dead_code)] // Each test file uses a different part of these helpers.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use http::{Method, Request, Response, StatusCode};
+use k8s_openapi::api::core::v1::Toleration;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use kube::Client;
+use kube::client::Body;
+use runner_api::pool::{
+    Autoscaling, CallerRule, ConfigMapSource, DataMount, ImagePullPolicy, Placement, PoolMode,
+    PvcSource, PythonSandboxPool, PythonSandboxPoolSpec, SandboxLimits, Scratch,
+};
+use runner_operator::resources::Settings;
+use serde_json::{Value, json};
+
+// === Pool builder ===
+
+/// Operator settings used by every test.
+pub fn settings() -> Settings {
+    Settings {
+        default_image: "ghcr.io/python-sandbox/runner-node:test".into(),
+    }
+}
+
+/// A pool named `name` in namespace `apps`, as the API server would hand it over.
+pub fn pool(name: &str) -> PoolBuilder {
+    let mut pool = PythonSandboxPool::new(name, PythonSandboxPoolSpec::default());
+    pool.metadata.namespace = Some("apps".into());
+    pool.metadata.uid = Some(format!("uid-{name}"));
+    pool.metadata.generation = Some(1);
+    PoolBuilder(pool)
+}
+
+/// Builds a [`PythonSandboxPool`] fixture step by step.
+pub struct PoolBuilder(PythonSandboxPool);
+
+fn labels(pairs: &[(&str, &str)]) -> LabelSelector {
+    LabelSelector {
+        match_labels: Some(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        ),
+        ..LabelSelector::default()
+    }
+}
+
+impl PoolBuilder {
+    pub fn replicas(mut self, replicas: i32) -> Self {
+        self.0.spec.replicas = Some(replicas);
+        self
+    }
+
+    pub fn autoscaling(mut self, min: i32, max: i32) -> Self {
+        self.0.spec.autoscaling = Some(Autoscaling {
+            min_replicas: min,
+            max_replicas: max,
+            target_cpu_utilization_percent: 70,
+            target_runs_in_flight: None,
+        });
+        self
+    }
+
+    pub fn runs_in_flight_target(mut self, target: i32) -> Self {
+        if let Some(a) = self.0.spec.autoscaling.as_mut() {
+            a.target_runs_in_flight = Some(target);
+        }
+        self
+    }
+
+    pub fn per_node(mut self) -> Self {
+        self.0.spec.mode = PoolMode::PerNode;
+        self
+    }
+
+    pub fn image(mut self, image: &str, pull: ImagePullPolicy) -> Self {
+        self.0.spec.image = Some(image.into());
+        self.0.spec.image_pull_policy = Some(pull);
+        self
+    }
+
+    pub fn limits(mut self, edit: impl FnOnce(&mut SandboxLimits)) -> Self {
+        edit(&mut self.0.spec.limits);
+        self
+    }
+
+    pub fn config_map_data(mut self, name: &str, config_map: &str) -> Self {
+        self.0.spec.data_mounts.push(DataMount {
+            name: name.into(),
+            config_map: Some(ConfigMapSource {
+                name: config_map.into(),
+            }),
+            persistent_volume_claim: None,
+        });
+        self
+    }
+
+    pub fn pvc_data(mut self, name: &str, claim: &str) -> Self {
+        self.0.spec.data_mounts.push(DataMount {
+            name: name.into(),
+            config_map: None,
+            persistent_volume_claim: Some(PvcSource {
+                claim_name: claim.into(),
+            }),
+        });
+        self
+    }
+
+    pub fn scratch(mut self, per_run: &str) -> Self {
+        self.0.spec.scratch = Some(Scratch {
+            per_run: Quantity(per_run.into()),
+        });
+        self
+    }
+
+    pub fn allow_env(mut self, names: &[&str]) -> Self {
+        self.0.spec.allowed_env = names.iter().map(|n| n.to_string()).collect();
+        self
+    }
+
+    /// Admits pods labelled `pod` in namespaces labelled `namespace`.
+    pub fn caller(mut self, namespace: &[(&str, &str)], pod: &[(&str, &str)]) -> Self {
+        self.0.spec.allowed_callers.push(CallerRule {
+            namespace_selector: Some(labels(namespace)),
+            pod_selector: Some(labels(pod)),
+        });
+        self
+    }
+
+    /// Admits scrapers from namespaces labelled `namespace`.
+    pub fn monitoring(mut self, namespace: &[(&str, &str)]) -> Self {
+        self.0.spec.monitoring.push(CallerRule {
+            namespace_selector: Some(labels(namespace)),
+            pod_selector: None,
+        });
+        self
+    }
+
+    pub fn node_selector(mut self, key: &str, value: &str) -> Self {
+        let placement = self.0.spec.placement.get_or_insert_with(Placement::default);
+        placement.node_selector.insert(key.into(), value.into());
+        placement.tolerations.push(Toleration {
+            key: Some("sandbox".into()),
+            operator: Some("Exists".into()),
+            effect: Some("NoSchedule".into()),
+            ..Toleration::default()
+        });
+        self
+    }
+
+    pub fn build(self) -> PythonSandboxPool {
+        self.0
+    }
+}
+
+// === Fake API server ===
+
+/// An in-memory Kubernetes API behind a real [`Client`].
+pub struct FakeApi {
+    state: Arc<Mutex<State>>,
+    client: Client,
+}
+
+#[derive(Default)]
+struct State {
+    /// Objects by `kind/name` (kind is the URL's plural), all in one namespace.
+    objects: BTreeMap<String, Value>,
+    /// Every request, as `METHOD kind/name[/status]`.
+    log: Vec<String>,
+    /// The next resourceVersion handed out.
+    next_version: u64,
+    /// Requests (`METHOD kind/name`) to fail once with the given HTTP code.
+    failures: BTreeMap<String, u16>,
+}
+
+impl FakeApi {
+    /// Starts an empty API; call from inside a tokio runtime.
+    pub fn start() -> Self {
+        let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+        let state = Arc::new(Mutex::new(State {
+            next_version: 1,
+            ..State::default()
+        }));
+        let shared = state.clone();
+        tokio::spawn(async move {
+            while let Some((request, respond)) = handle.next_request().await {
+                let (parts, body) = request.into_parts();
+                let body = body.collect_bytes().await.expect("request body");
+                let response = shared.lock().unwrap().handle(&parts, &body);
+                respond.send_response(response);
+            }
+        });
+        FakeApi {
+            state,
+            client: Client::new(service, "apps"),
+        }
+    }
+
+    /// A client talking to this API.
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
+    /// Stores `pool` as if a user had applied it (the status subresource needs it there).
+    pub fn insert_pool(&self, pool: &PythonSandboxPool) {
+        let mut value = serde_json::to_value(pool).unwrap();
+        let mut state = self.state.lock().unwrap();
+        let version = state.bump();
+        value["metadata"]["resourceVersion"] = json!(version);
+        let key = format!(
+            "pythonsandboxpools/{}",
+            pool.metadata.name.as_deref().unwrap()
+        );
+        state.objects.insert(key, value);
+    }
+
+    /// The pool as stored, with the status the operator wrote.
+    pub fn pool(&self, name: &str) -> PythonSandboxPool {
+        serde_json::from_value(self.get(&format!("pythonsandboxpools/{name}")).unwrap()).unwrap()
+    }
+
+    /// Replaces a stored pool's spec, bumping its generation, as `kubectl apply` would.
+    pub fn update_pool(&self, pool: &PythonSandboxPool) -> PythonSandboxPool {
+        let name = pool.metadata.name.as_deref().unwrap();
+        let key = format!("pythonsandboxpools/{name}");
+        {
+            let mut state = self.state.lock().unwrap();
+            let version = state.bump();
+            let stored = state.objects.get_mut(&key).expect("pool stored");
+            stored["spec"] = serde_json::to_value(&pool.spec).unwrap();
+            let generation = stored["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
+            stored["metadata"]["generation"] = json!(generation);
+            stored["metadata"]["resourceVersion"] = json!(version);
+        }
+        self.pool(name)
+    }
+
+    /// The stored object `kind/name`, e.g. `deployments/demo`.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.state.lock().unwrap().objects.get(key).cloned()
+    }
+
+    /// Every stored object's `kind/name` (events left out).
+    pub fn keys(&self) -> Vec<String> {
+        self.state
+            .lock()
+            .unwrap()
+            .objects
+            .keys()
+            .filter(|k| !k.starts_with("events/"))
+            .cloned()
+            .collect()
+    }
+
+    /// Stored Events, oldest first.
+    pub fn events(&self) -> Vec<Value> {
+        self.state
+            .lock()
+            .unwrap()
+            .objects
+            .iter()
+            .filter(|(k, _)| k.starts_with("events/"))
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// `kind/name` → resourceVersion of every stored object but events.
+    pub fn versions(&self) -> BTreeMap<String, String> {
+        let state = self.state.lock().unwrap();
+        state
+            .objects
+            .iter()
+            .filter(|(k, _)| !k.starts_with("events/"))
+            .map(|(k, v)| {
+                let version = v["metadata"]["resourceVersion"].as_str().unwrap_or("");
+                (k.clone(), version.to_string())
+            })
+            .collect()
+    }
+
+    /// Stores any object at `kind/name`, as another client would have created it.
+    pub fn insert_raw(&self, key: &str, mut object: Value) {
+        let mut state = self.state.lock().unwrap();
+        object["metadata"]["resourceVersion"] = json!(state.bump());
+        state.objects.insert(key.into(), object);
+    }
+
+    /// Removes an object behind the operator's back, as `kubectl delete` would.
+    pub fn remove(&self, key: &str) {
+        self.state.lock().unwrap().objects.remove(key);
+    }
+
+    /// Sets an object's status, as the workload controllers and kubelet would.
+    pub fn set_status(&self, key: &str, status: Value) {
+        let mut state = self.state.lock().unwrap();
+        let version = state.bump();
+        let object = state.objects.get_mut(key).expect("object stored");
+        object["status"] = status;
+        object["metadata"]["resourceVersion"] = json!(version);
+    }
+
+    /// Makes the next `request` (`METHOD kind/name`) fail with HTTP `code`.
+    pub fn fail_once(&self, request: &str, code: u16) {
+        self.state
+            .lock()
+            .unwrap()
+            .failures
+            .insert(request.into(), code);
+    }
+
+    /// Returns and clears the request log.
+    pub fn take_log(&self) -> Vec<String> {
+        std::mem::take(&mut self.state.lock().unwrap().log)
+    }
+}
+
+impl State {
+    fn bump(&mut self) -> String {
+        let version = self.next_version;
+        self.next_version += 1;
+        version.to_string()
+    }
+
+    fn handle(&mut self, parts: &http::request::Parts, body: &[u8]) -> Response<Body> {
+        let path = parts.uri.path();
+        // /api/v1/namespaces/NS/KIND[/NAME[/status]] or /apis/G/V/namespaces/NS/KIND[/...]
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let after_ns = match segments.iter().position(|s| *s == "namespaces") {
+            Some(i) => &segments[i + 2..],
+            None => return status(StatusCode::NOT_FOUND, "NotFound", "cluster-scoped path"),
+        };
+        let key = after_ns.join("/");
+        let entry = format!("{} {key}", parts.method);
+        self.log.push(entry.clone());
+        if let Some(code) = self.failures.remove(&entry) {
+            let code = StatusCode::from_u16(code).unwrap();
+            return status(code, "InternalError", "injected failure");
+        }
+        let body: Value = if body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(body).expect("JSON body")
+        };
+        match (&parts.method, after_ns) {
+            (&Method::GET, [_, _]) => match self.objects.get(&key) {
+                Some(object) => ok(StatusCode::OK, object),
+                None => status(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    &format!("{key} not found"),
+                ),
+            },
+            (&Method::PATCH, [kind, name, "status"]) => {
+                let key = format!("{kind}/{name}");
+                let Some(stored) = self.objects.get(&key).cloned() else {
+                    return status(
+                        StatusCode::NOT_FOUND,
+                        "NotFound",
+                        &format!("{key} not found"),
+                    );
+                };
+                let mut updated = stored.clone();
+                updated["status"] = body["status"].clone();
+                if updated != stored {
+                    updated["metadata"]["resourceVersion"] = json!(self.bump());
+                    self.objects.insert(key, updated.clone());
+                }
+                ok(StatusCode::OK, &updated)
+            }
+            (&Method::PATCH, [_, _]) => {
+                let content_type = parts
+                    .headers
+                    .get(http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                if !content_type.starts_with("application/apply-patch") {
+                    // Event series updates (merge patches): accept and store.
+                    let stored = self.objects.entry(key).or_insert(Value::Null);
+                    merge(stored, &body);
+                    return ok(StatusCode::OK, stored);
+                }
+                self.apply(key, body)
+            }
+            (&Method::DELETE, [_, _]) => {
+                let Some(stored) = self.objects.get(&key) else {
+                    return status(
+                        StatusCode::NOT_FOUND,
+                        "NotFound",
+                        &format!("{key} not found"),
+                    );
+                };
+                let wanted_uid = &body["preconditions"]["uid"];
+                if !wanted_uid.is_null() && *wanted_uid != stored["metadata"]["uid"] {
+                    return status(StatusCode::CONFLICT, "Conflict", "uid precondition failed");
+                }
+                self.objects.remove(&key);
+                ok(
+                    StatusCode::OK,
+                    &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}),
+                )
+            }
+            (&Method::POST, [kind]) => {
+                let name = body["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or("unnamed")
+                    .to_string();
+                let mut object = body;
+                object["metadata"]["resourceVersion"] = json!(self.bump());
+                self.objects
+                    .insert(format!("{kind}/{name}"), object.clone());
+                ok(StatusCode::CREATED, &object)
+            }
+            _ => status(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", path),
+        }
+    }
+
+    /// Server-side apply by the one field manager.
+    fn apply(&mut self, key: String, mut applied: Value) -> Response<Body> {
+        match self.objects.get(&key).cloned() {
+            None => {
+                let version = self.bump();
+                let meta = &mut applied["metadata"];
+                meta["uid"] = json!(format!("uid-{key}"));
+                meta["resourceVersion"] = json!(version);
+                meta["generation"] = json!(1);
+                meta["creationTimestamp"] = json!("2025-01-01T00:00:00Z");
+                self.objects.insert(key, applied.clone());
+                ok(StatusCode::CREATED, &applied)
+            }
+            Some(stored) => {
+                for field in ["uid", "resourceVersion", "generation", "creationTimestamp"] {
+                    applied["metadata"][field] = stored["metadata"][field].clone();
+                }
+                if !stored["status"].is_null() {
+                    applied["status"] = stored["status"].clone();
+                }
+                if applied == stored {
+                    return ok(StatusCode::OK, &stored);
+                }
+                let without_meta = |v: &Value| {
+                    let mut v = v.clone();
+                    if let Some(map) = v.as_object_mut() {
+                        map.remove("metadata");
+                        map.remove("status");
+                    }
+                    v
+                };
+                if without_meta(&applied) != without_meta(&stored) {
+                    let generation = stored["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
+                    applied["metadata"]["generation"] = json!(generation);
+                }
+                applied["metadata"]["resourceVersion"] = json!(self.bump());
+                self.objects.insert(key, applied.clone());
+                ok(StatusCode::OK, &applied)
+            }
+        }
+    }
+}
+
+fn merge(target: &mut Value, patch: &Value) {
+    match (target.as_object_mut(), patch.as_object()) {
+        (Some(target), Some(patch)) => {
+            for (k, v) in patch {
+                merge(target.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        _ => *target = patch.clone(),
+    }
+}
+
+fn ok(code: StatusCode, object: &Value) -> Response<Body> {
+    Response::builder()
+        .status(code)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Body::from(serde_json::to_vec(object).unwrap()))
+        .unwrap()
+}
+
+fn status(code: StatusCode, reason: &str, message: &str) -> Response<Body> {
+    let body = json!({
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": message, "reason": reason, "code": code.as_u16(),
+    });
+    ok(code, &body)
+}

@@ -1,0 +1,365 @@
+//! Reconcile against the in-memory API: which requests are made, in which order, and what the
+//! cluster holds afterwards.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{FakeApi, pool, settings};
+use kube::runtime::controller::Action;
+use kube::runtime::events::Reporter;
+use runner_api::pool::PythonSandboxPool;
+use runner_operator::Error;
+use runner_operator::controller::{self, Context};
+use serde_json::{Value, json};
+
+/// Each test gets its own API and operator context; a reconcile that hangs fails the test.
+struct Harness {
+    api: FakeApi,
+    ctx: Arc<Context>,
+}
+
+impl Harness {
+    fn new() -> Self {
+        let api = FakeApi::start();
+        let reporter = Reporter {
+            controller: "runner-operator".into(),
+            instance: Some("test".into()),
+        };
+        let ctx = Arc::new(Context::new(api.client(), settings(), reporter));
+        Harness { api, ctx }
+    }
+
+    /// Stores the pool and returns it as the API server hands it to the operator.
+    fn create(&self, pool: PythonSandboxPool) -> PythonSandboxPool {
+        self.api.insert_pool(&pool);
+        self.api.pool(pool.metadata.name.as_deref().unwrap())
+    }
+
+    async fn reconcile(&self, pool: &PythonSandboxPool) -> Result<Action, Error> {
+        let run = controller::reconcile(Arc::new(pool.clone()), self.ctx.clone());
+        tokio::time::timeout(Duration::from_secs(10), run)
+            .await
+            .expect("reconcile finished")
+    }
+
+    /// Reconciles the pool as currently stored, and returns the request log.
+    async fn reconcile_stored(&self, name: &str) -> Vec<String> {
+        self.api.take_log();
+        let pool = self.api.pool(name);
+        self.reconcile(&pool).await.expect("reconcile succeeds");
+        self.api.take_log()
+    }
+
+    fn condition(&self, name: &str, type_: &str) -> (String, String) {
+        let pool = self.api.pool(name);
+        let status = pool.status.expect("status written");
+        let c = status
+            .conditions
+            .iter()
+            .find(|c| c.type_ == type_)
+            .unwrap_or_else(|| panic!("no {type_} condition"));
+        (c.status.clone(), c.reason.clone())
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// The requests of a reconcile of a single-replica Deployment pool named `demo`.
+fn deployment_pool_requests() -> Vec<String> {
+    strings(&[
+        "PATCH configmaps/demo-policy",
+        "PATCH networkpolicies/demo",
+        "PATCH services/demo",
+        "PATCH deployments/demo",
+        "GET daemonsets/demo",
+        "GET poddisruptionbudgets/demo",
+        "GET horizontalpodautoscalers/demo",
+        "PATCH pythonsandboxpools/demo/status",
+    ])
+}
+
+#[tokio::test]
+async fn first_reconcile_creates_every_child() {
+    let h = Harness::new();
+    h.create(pool("demo").build());
+    let log = h.reconcile_stored("demo").await;
+    assert_eq!(log, deployment_pool_requests());
+    assert_eq!(
+        h.api.keys(),
+        strings(&[
+            "configmaps/demo-policy",
+            "deployments/demo",
+            "networkpolicies/demo",
+            "pythonsandboxpools/demo",
+            "services/demo",
+        ])
+    );
+    let deployment = h.api.get("deployments/demo").unwrap();
+    assert_eq!(
+        deployment["metadata"]["ownerReferences"][0]["uid"],
+        "uid-demo"
+    );
+    assert_eq!(deployment["spec"]["replicas"], 1);
+    let status = h.api.pool("demo").status.unwrap();
+    assert_eq!(status.url.as_deref(), Some("http://demo.apps.svc:3000"));
+    assert_eq!(status.observed_generation, Some(1));
+    assert_eq!(
+        status.selector.as_deref(),
+        Some("app.kubernetes.io/instance=demo,app.kubernetes.io/name=runner-node")
+    );
+}
+
+#[tokio::test]
+async fn second_reconcile_changes_no_resource_version() {
+    let h = Harness::new();
+    h.create(pool("demo").replicas(2).build());
+    h.reconcile_stored("demo").await;
+    let before = h.api.versions();
+    let log = h.reconcile_stored("demo").await;
+    assert_eq!(
+        h.api.versions(),
+        before,
+        "an unchanged pool changes nothing"
+    );
+    assert!(log.contains(&"PATCH poddisruptionbudgets/demo".to_string()));
+    assert!(h.api.events().is_empty(), "no Event on success");
+}
+
+#[tokio::test]
+async fn deleted_child_is_recreated() {
+    let h = Harness::new();
+    h.create(pool("demo").build());
+    h.reconcile_stored("demo").await;
+    h.api.remove("services/demo");
+    h.api.remove("networkpolicies/demo");
+    h.reconcile_stored("demo").await;
+    assert!(h.api.get("services/demo").is_some());
+    assert!(h.api.get("networkpolicies/demo").is_some());
+}
+
+#[tokio::test]
+async fn scale_change_reaches_the_deployment_and_adds_a_pdb() {
+    let h = Harness::new();
+    let created = h.create(pool("demo").build());
+    h.reconcile_stored("demo").await;
+    assert!(h.api.get("poddisruptionbudgets/demo").is_none());
+
+    let mut scaled = created.clone();
+    scaled.spec.replicas = Some(3);
+    h.api.update_pool(&scaled);
+    h.reconcile_stored("demo").await;
+    assert_eq!(
+        h.api.get("deployments/demo").unwrap()["spec"]["replicas"],
+        3
+    );
+    assert!(h.api.get("poddisruptionbudgets/demo").is_some());
+    assert_eq!(
+        h.api.pool("demo").status.unwrap().observed_generation,
+        Some(2)
+    );
+
+    // Back to one replica: the PDB goes.
+    scaled.spec.replicas = Some(1);
+    h.api.update_pool(&scaled);
+    let log = h.reconcile_stored("demo").await;
+    assert!(
+        log.contains(&"DELETE poddisruptionbudgets/demo".to_string()),
+        "{log:?}"
+    );
+    assert!(h.api.get("poddisruptionbudgets/demo").is_none());
+}
+
+#[tokio::test]
+async fn autoscaling_hands_replicas_to_an_hpa_and_back() {
+    let h = Harness::new();
+    let created = h.create(pool("demo").autoscaling(2, 6).build());
+    h.reconcile_stored("demo").await;
+    let deployment = h.api.get("deployments/demo").unwrap();
+    assert_eq!(
+        deployment["spec"]["replicas"],
+        Value::Null,
+        "the HPA owns replicas"
+    );
+    assert_eq!(
+        h.api.get("horizontalpodautoscalers/demo").unwrap()["spec"]["maxReplicas"],
+        6
+    );
+
+    let mut fixed = created;
+    fixed.spec.autoscaling = None;
+    fixed.spec.replicas = Some(2);
+    h.api.update_pool(&fixed);
+    let log = h.reconcile_stored("demo").await;
+    assert!(
+        log.contains(&"DELETE horizontalpodautoscalers/demo".to_string()),
+        "{log:?}"
+    );
+    assert!(h.api.get("horizontalpodautoscalers/demo").is_none());
+    assert_eq!(
+        h.api.get("deployments/demo").unwrap()["spec"]["replicas"],
+        2
+    );
+}
+
+#[tokio::test]
+async fn switching_to_per_node_replaces_the_deployment() {
+    let h = Harness::new();
+    let created = h.create(pool("demo").replicas(2).build());
+    h.reconcile_stored("demo").await;
+
+    let mut per_node = created;
+    per_node.spec.replicas = None;
+    per_node.spec.mode = runner_api::pool::PoolMode::PerNode;
+    h.api.update_pool(&per_node);
+    let log = h.reconcile_stored("demo").await;
+    assert_eq!(
+        log,
+        strings(&[
+            "PATCH configmaps/demo-policy",
+            "PATCH networkpolicies/demo",
+            "PATCH services/demo",
+            "PATCH daemonsets/demo",
+            "GET deployments/demo",
+            "DELETE deployments/demo",
+            "GET poddisruptionbudgets/demo",
+            "DELETE poddisruptionbudgets/demo",
+            "GET horizontalpodautoscalers/demo",
+            "PATCH pythonsandboxpools/demo/status",
+        ])
+    );
+    assert!(h.api.get("deployments/demo").is_none());
+    assert!(h.api.get("daemonsets/demo").is_some());
+    let service = h.api.get("services/demo").unwrap();
+    assert_eq!(service["spec"]["internalTrafficPolicy"], "Local");
+}
+
+#[tokio::test]
+async fn a_same_named_object_the_pool_does_not_own_is_left_alone() {
+    let h = Harness::new();
+    h.create(pool("demo").build());
+    // Someone else's DaemonSet called `demo`, controlled by another owner.
+    h.api.insert_raw(
+        "daemonsets/demo",
+        json!({"apiVersion": "apps/v1", "kind": "DaemonSet",
+               "metadata": {"name": "demo", "namespace": "apps", "uid": "uid-theirs",
+                            "ownerReferences": [{"apiVersion": "v1", "kind": "Thing",
+                                                 "name": "x", "uid": "uid-someone-else",
+                                                 "controller": true}]}}),
+    );
+    let log = h.reconcile_stored("demo").await;
+    assert!(log.contains(&"GET daemonsets/demo".to_string()));
+    assert!(
+        !log.contains(&"DELETE daemonsets/demo".to_string()),
+        "{log:?}"
+    );
+    assert!(h.api.get("daemonsets/demo").is_some());
+}
+
+#[tokio::test]
+async fn invalid_spec_reports_degraded_and_an_event_and_applies_nothing() {
+    let h = Harness::new();
+    let pool = h.create(pool("bad").scratch("plenty").build());
+    h.api.take_log();
+    let action = h
+        .reconcile(&pool)
+        .await
+        .expect("an invalid spec is not retried");
+    assert_eq!(action, Action::await_change());
+    assert_eq!(
+        h.api.take_log(),
+        strings(&["PATCH pythonsandboxpools/bad/status", "POST events"])
+    );
+    assert_eq!(h.api.keys(), strings(&["pythonsandboxpools/bad"]));
+    assert_eq!(
+        h.condition("bad", "Degraded"),
+        ("True".into(), "InvalidSpec".into())
+    );
+    assert_eq!(
+        h.condition("bad", "Ready"),
+        ("False".into(), "InvalidSpec".into())
+    );
+    let events = h.api.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["type"], "Warning");
+    assert_eq!(events[0]["reason"], "InvalidSpec");
+    assert_eq!(events[0]["regarding"]["name"], "bad");
+    let note = events[0]["note"].as_str().unwrap();
+    assert!(note.contains("scratch.perRun"), "{note}");
+    assert_eq!(h.ctx.metrics.failures("invalid_spec"), 1);
+}
+
+#[tokio::test]
+async fn apply_failure_is_degraded_and_retried_with_backoff() {
+    let h = Harness::new();
+    let pool = h.create(pool("demo").build());
+    h.api.fail_once("PATCH deployments/demo", 500);
+    let error = h.reconcile(&pool).await.unwrap_err();
+    assert_eq!(error.reason(), "ApplyFailed");
+    assert!(
+        error.to_string().contains("apply Deployment demo"),
+        "{error}"
+    );
+    assert_eq!(
+        h.condition("demo", "Degraded"),
+        ("True".into(), "ApplyFailed".into())
+    );
+    assert_eq!(h.api.events().len(), 1);
+
+    let pool = Arc::new(h.api.pool("demo"));
+    let first = controller::error_policy(pool.clone(), &error, h.ctx.clone());
+    let second = controller::error_policy(pool.clone(), &error, h.ctx.clone());
+    assert_eq!(first, Action::requeue(Duration::from_secs(5)));
+    assert_eq!(second, Action::requeue(Duration::from_secs(10)));
+    assert_eq!(h.ctx.metrics.failures("kube"), 2);
+
+    // The next reconcile succeeds, clears Degraded and resets the backoff.
+    h.reconcile_stored("demo").await;
+    assert_eq!(
+        h.condition("demo", "Degraded"),
+        ("False".into(), "Reconciled".into())
+    );
+    let third = controller::error_policy(pool, &error, h.ctx.clone());
+    assert_eq!(third, Action::requeue(Duration::from_secs(5)));
+}
+
+#[tokio::test]
+async fn conditions_move_from_progressing_to_ready() {
+    let h = Harness::new();
+    h.create(pool("demo").replicas(2).build());
+    h.reconcile_stored("demo").await;
+    assert_eq!(
+        h.condition("demo", "Ready"),
+        ("False".into(), "ReplicasNotReady".into())
+    );
+    assert_eq!(
+        h.condition("demo", "Progressing"),
+        ("True".into(), "RollingOut".into())
+    );
+
+    // The Deployment controller and kubelet bring both pods up.
+    h.api.set_status(
+        "deployments/demo",
+        json!({"observedGeneration": 1, "replicas": 2, "updatedReplicas": 2, "readyReplicas": 2,
+               "availableReplicas": 2}),
+    );
+    h.reconcile_stored("demo").await;
+    assert_eq!(
+        h.condition("demo", "Ready"),
+        ("True".into(), "AllReplicasReady".into())
+    );
+    assert_eq!(
+        h.condition("demo", "Progressing"),
+        ("False".into(), "Complete".into())
+    );
+    let status = h.api.pool("demo").status.unwrap();
+    assert_eq!((status.replicas, status.ready_replicas), (2, 2));
+
+    // Steady state: reconciling again writes nothing new.
+    let before = h.api.versions();
+    h.reconcile_stored("demo").await;
+    assert_eq!(h.api.versions(), before);
+}
