@@ -82,6 +82,15 @@ pub struct Config {
     /// How long in-flight runs may go on after SIGTERM before the server exits, in milliseconds.
     #[arg(long, env = "RUNNER_SHUTDOWN_GRACE_MS", default_value_t = 30_000)]
     pub shutdown_grace_ms: u64,
+
+    /// Bearer token that run endpoints require (`Authorization: Bearer <token>`). Prefer
+    /// `--auth-token-file`: a flag's value is visible in the process list.
+    #[arg(long, env = "RUNNER_AUTH_TOKEN", hide_env_values = true)]
+    pub auth_token: Option<String>,
+
+    /// File holding the bearer token (surrounding whitespace ignored), e.g. a mounted Secret.
+    #[arg(long, env = "RUNNER_AUTH_TOKEN_FILE", conflicts_with = "auth_token")]
+    pub auth_token_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -91,6 +100,22 @@ impl Config {
         let mut config = Config::parse_from(["runner-node", "--python-dir", "."]);
         config.python_dir = python_dir;
         config
+    }
+
+    /// The bearer token run endpoints require, if any, read from the flag or the file.
+    pub fn resolve_auth_token(&self) -> Result<Option<String>> {
+        let token = match (&self.auth_token, &self.auth_token_file) {
+            (Some(token), _) => token.trim().to_string(),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .map_err(|e| Error::io(path, e))?
+                .trim()
+                .to_string(),
+            (None, None) => return Ok(None),
+        };
+        if token.is_empty() {
+            return Err(Error::Config("the auth token is empty".into()));
+        }
+        Ok(Some(token))
     }
 
     /// The socket address to listen on.

@@ -55,13 +55,6 @@ impl Runtime {
             site_packages: (write_site_packages()?, guest_site_packages(config)?),
         }))
     }
-
-    /// Converts a wall-clock deadline into epoch ticks from now, rounded up, at least one.
-    pub(crate) fn ticks_until(deadline: Instant) -> u64 {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let ticks = left.as_nanos().div_ceil(EPOCH_TICK.as_nanos());
-        u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
-    }
 }
 
 /// Writes the files runner-node adds to the guest's `site-packages` into a private folder.
@@ -208,14 +201,6 @@ fn deserialize_bytes(engine: &Engine, bytes: &[u8]) -> Result<Module> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ticks_round_up_and_never_reach_zero() {
-        assert_eq!(Runtime::ticks_until(Instant::now()), 1);
-        let ticks =
-            Runtime::ticks_until(Instant::now() + EPOCH_TICK * 3 + Duration::from_millis(1));
-        assert!((3..=4).contains(&ticks), "{ticks}");
-    }
 
     #[test]
     fn cache_key_changes_with_the_module() {

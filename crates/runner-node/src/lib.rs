@@ -102,6 +102,7 @@ impl Server {
     /// Validates `config`, loads the interpreter and binds the listening socket.
     pub async fn bind(config: Config) -> Result<Self> {
         config.validate()?;
+        let auth_token = config.resolve_auth_token()?;
         let loader = config.clone();
         let runtime = tokio::task::spawn_blocking(move || Runtime::load(&loader))
             .await
@@ -112,7 +113,7 @@ impl Server {
             .map_err(|e| Error::io(format!("listen address {addr}"), e))?;
         Ok(Server {
             listener,
-            state: routes::State::new(runtime, config),
+            state: routes::State::new(runtime, config, auth_token),
         })
     }
 

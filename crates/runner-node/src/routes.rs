@@ -31,17 +31,36 @@ pub struct State {
     pub(crate) runtime: Arc<Runtime>,
     pub(crate) config: Arc<Config>,
     pub(crate) admission: Admission,
+    /// SHA-256 of the bearer token run endpoints require, if auth is on. Comparing digests
+    /// keeps the comparison's timing independent of how much of the token a caller guessed.
+    auth_digest: Option<[u8; 32]>,
 }
 
 impl State {
     /// State for a loaded runtime and a validated configuration.
-    pub fn new(runtime: Arc<Runtime>, config: Config) -> Self {
+    pub fn new(runtime: Arc<Runtime>, config: Config, auth_token: Option<String>) -> Self {
         State {
             runtime,
             admission: Admission::new(config.max_concurrent_runs),
             config: Arc::new(config),
+            auth_digest: auth_token.map(|t| digest(&t)),
         }
     }
+
+    /// Whether the `Authorization` header satisfies the configured token (always, if none).
+    fn authorized(&self, authorization: Option<&str>) -> bool {
+        let Some(expected) = &self.auth_digest else {
+            return true;
+        };
+        authorization
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .is_some_and(|token| digest(token.trim()) == *expected)
+    }
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes()).into()
 }
 
 /// All endpoints, with every rejection turned into a JSON error body.
@@ -64,6 +83,9 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
     let run = (warp::path!("run").or(warp::path!("v1" / "run")).unify())
         .and(warp::post())
         .and(warp::header::optional::<String>(
+            header::AUTHORIZATION.as_str(),
+        ))
+        .and(warp::header::optional::<String>(
             header::CONTENT_TYPE.as_str(),
         ))
         .and(warp::header::optional::<u64>(
@@ -71,13 +93,21 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
         ))
         .and(warp::body::stream())
         .and(warp::any().map(move || state.clone()))
-        .then(move |content_type, length, body, state| async move {
-            let request = read_request(content_type, length, body, max_body).await;
-            match request {
-                Ok(request) => handle_run(state, request).await,
-                Err(err) => err.into_response(),
-            }
-        });
+        .then(
+            move |auth: Option<String>, content_type, length, body, state: State| async move {
+                if !state.authorized(auth.as_deref()) {
+                    return error_response(
+                        ErrorCode::Unauthorized,
+                        "this server requires Authorization: Bearer <token>".into(),
+                    );
+                }
+                let request = read_request(content_type, length, body, max_body).await;
+                match request {
+                    Ok(request) => handle_run(state, request).await,
+                    Err(err) => err.into_response(),
+                }
+            },
+        );
 
     health
         .or(ready)

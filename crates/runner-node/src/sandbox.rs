@@ -149,12 +149,13 @@ pub async fn run(runtime: &Arc<Runtime>, input: Input, limits: Limits) -> Result
     store.limiter(|state| &mut state.limiter);
     let started = Instant::now();
     let deadline = started + limits.timeout;
-    store.set_epoch_deadline(Runtime::ticks_until(deadline));
+    // Check in every tick: a busy guest yields its thread to other runs and to the HTTP
+    // server each time, and traps at the first tick past its deadline.
+    store.set_epoch_deadline(1);
     store.epoch_deadline_callback(move |_| {
         if Instant::now() >= deadline {
             Ok(UpdateDeadline::Interrupt)
         } else {
-            // Yield so other runs on this thread progress, then check again next tick.
             Ok(UpdateDeadline::Yield(1))
         }
     });

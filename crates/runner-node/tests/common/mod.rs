@@ -39,7 +39,7 @@ pub fn test_config() -> Config {
 pub struct TestServer {
     pub addr: SocketAddr,
     client: Client<HttpConnector, Full<Bytes>>,
-    stop: Option<oneshot::Sender<()>>,
+    stop: std::sync::Mutex<Option<oneshot::Sender<()>>>,
     done: Option<oneshot::Receiver<()>>,
 }
 
@@ -94,14 +94,21 @@ impl TestServer {
         TestServer {
             addr,
             client: Client::builder(TokioExecutor::new()).build_http(),
-            stop: Some(stop),
+            stop: std::sync::Mutex::new(Some(stop)),
             done: Some(done),
+        }
+    }
+
+    /// Signals the server to shut down, as SIGTERM would, without waiting.
+    pub fn begin_shutdown(&self) {
+        if let Some(stop) = self.stop.lock().unwrap().take() {
+            let _ = stop.send(());
         }
     }
 
     /// Asks the server to shut down and waits until it has.
     pub async fn shutdown(mut self) {
-        let _ = self.stop.take().map(|s| s.send(()));
+        self.begin_shutdown();
         let done = self.done.take().expect("not yet shut down");
         tokio::time::timeout(Duration::from_secs(60), done)
             .await
@@ -116,11 +123,26 @@ impl TestServer {
         content_type: Option<&str>,
         body: impl Into<Bytes>,
     ) -> Answer {
+        let headers: Vec<(&str, &str)> = content_type
+            .map(|ct| ("content-type", ct))
+            .into_iter()
+            .collect();
+        self.send(method, path, &headers, body).await
+    }
+
+    /// Sends a request with arbitrary headers.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Answer {
         let mut builder = hyper::Request::builder()
             .method(method)
             .uri(format!("http://{}{path}", self.addr));
-        if let Some(ct) = content_type {
-            builder = builder.header("content-type", ct);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
         }
         let request = builder.body(Full::new(body.into())).unwrap();
         let response = self.client.request(request).await.expect("server answers");
@@ -176,8 +198,6 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.begin_shutdown();
     }
 }
