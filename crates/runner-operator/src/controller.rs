@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Debug;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,8 +25,11 @@ use kube::{Client, Resource, ResourceExt};
 use runner_api::pool::{PythonSandboxPool, PythonSandboxPoolStatus};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio::net::TcpListener;
 use tracing::{info, warn};
 
+use crate::admin;
+use crate::lease::LeaseLock;
 use crate::metrics::Metrics;
 use crate::resources::{self, Settings, Workload};
 use crate::status::{self, Observed};
@@ -48,8 +52,8 @@ pub struct Context {
     pub recorder: Recorder,
     /// Operator-wide settings for the builders.
     pub settings: Settings,
-    /// Reconcile counters.
-    pub metrics: Metrics,
+    /// Reconcile counters, shared with the admin port.
+    pub metrics: Arc<Metrics>,
     /// Consecutive failures per pool (`namespace/name`), for the backoff.
     failures: Mutex<HashMap<String, u32>>,
 }
@@ -61,7 +65,7 @@ impl Context {
             recorder: Recorder::new(client.clone(), reporter),
             client,
             settings,
-            metrics: Metrics::default(),
+            metrics: Arc::default(),
             failures: Mutex::new(HashMap::new()),
         }
     }
@@ -119,8 +123,38 @@ pub fn backoff(attempt: u32) -> Duration {
     BACKOFF_BASE.saturating_mul(factor).min(BACKOFF_MAX)
 }
 
-/// Runs the controller until SIGTERM or Ctrl-C. `namespace` limits it to one namespace.
-pub async fn run(client: Client, settings: Settings, namespace: Option<String>) -> Result<()> {
+/// How the controller runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Operator-wide settings for the builders.
+    pub settings: Settings,
+    /// Watch only this namespace; all namespaces when `None`.
+    pub namespace: Option<String>,
+    /// Address of the admin port (`/health`, `/metrics`).
+    pub admin_addr: SocketAddr,
+    /// Leader election; `None` runs without (one replica only, or local development).
+    pub lease: Option<LeaseOptions>,
+}
+
+/// Where the leader-election Lease lives and who this replica is.
+#[derive(Clone, Debug)]
+pub struct LeaseOptions {
+    /// Namespace of the Lease (the operator's own).
+    pub namespace: String,
+    /// Name of the Lease.
+    pub name: String,
+    /// This replica's identity (its pod name).
+    pub identity: String,
+}
+
+/// Runs the controller until SIGTERM or Ctrl-C.
+pub async fn run(client: Client, options: Options) -> Result<()> {
+    let Options {
+        settings,
+        namespace,
+        admin_addr,
+        lease,
+    } = options;
     let pools: Api<PythonSandboxPool> = scoped(&client, namespace.as_deref());
     // Fail fast with a clear message when the CRD is missing or RBAC forbids listing pools.
     pools
@@ -129,12 +163,50 @@ pub async fn run(client: Client, settings: Settings, namespace: Option<String>) 
         .map_err(Error::kube(
             "list PythonSandboxPools (is the CRD installed? `runner-operator crd | kubectl apply -f -`)",
         ))?;
+    let listener = TcpListener::bind(admin_addr)
+        .await
+        .map_err(|source| Error::Listen {
+            addr: admin_addr,
+            source,
+        })?;
 
     let reporter = Reporter {
         controller: FIELD_MANAGER.into(),
         instance: std::env::var("POD_NAME").ok(),
     };
     let ctx = Arc::new(Context::new(client.clone(), settings, reporter));
+    // Health is served while waiting for the Lease too: a standby replica is healthy.
+    let admin = tokio::spawn(admin::serve(listener, ctx.metrics.clone()));
+
+    let (lost_tx, lost_rx) = tokio::sync::oneshot::channel::<()>();
+    let holder = match lease {
+        Some(lease) => {
+            let lock = LeaseLock::new(
+                client.clone(),
+                &lease.namespace,
+                &lease.name,
+                &lease.identity,
+            );
+            info!(lease = %lease.name, identity = %lease.identity, "waiting for leadership");
+            lock.acquire().await?;
+            info!("leading");
+            Some(tokio::spawn(async move {
+                lock.hold().await;
+                let _ = lost_tx.send(());
+            }))
+        }
+        None => None,
+    };
+    let lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let lost_flag = lost.clone();
+    let leadership_lost = async move {
+        if lost_rx.await.is_ok() {
+            lost_flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        } else {
+            // No leader election: never fires.
+            std::future::pending::<()>().await;
+        }
+    };
     // Only children the operator made are watched, not every ConfigMap in the cluster.
     let owned = watcher::Config::default().labels(&format!(
         "{}={}",
@@ -152,6 +224,7 @@ pub async fn run(client: Client, settings: Settings, namespace: Option<String>) 
         .owns(scoped::<PodDisruptionBudget>(&client, ns), owned.clone())
         .owns(scoped::<HorizontalPodAutoscaler>(&client, ns), owned)
         .shutdown_on_signal()
+        .graceful_shutdown_on(leadership_lost)
         .run(reconcile, error_policy, ctx)
         .for_each(|result| async move {
             match result {
@@ -160,6 +233,13 @@ pub async fn run(client: Client, settings: Settings, namespace: Option<String>) 
             }
         })
         .await;
+    admin.abort();
+    if let Some(holder) = holder {
+        holder.abort();
+    }
+    if lost.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(Error::LeadershipLost);
+    }
     info!("controller stopped");
     Ok(())
 }

@@ -14,7 +14,9 @@
 //! they are tested with golden files; [`controller`] only moves their output to the API server
 //! and is tested against an in-memory API (see `tests/`).
 
+pub mod admin;
 pub mod controller;
+pub mod lease;
 pub mod metrics;
 pub mod policy;
 pub mod resources;
@@ -48,6 +50,21 @@ pub enum Error {
     #[error("pool has no {0}")]
     MissingMetadata(&'static str),
 
+    /// The admin port could not be opened.
+    #[error("listen on {addr}: {source}")]
+    Listen {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Another replica took the Lease, or it could not be renewed in time: this replica stops
+    /// so it never reconciles beside a new leader.
+    #[error("leadership lost")]
+    LeadershipLost,
+
     /// An object could not be serialised (a bug in the operator).
     #[error("serialising {what}: {message}")]
     Serialize {
@@ -69,6 +86,8 @@ impl Error {
             Error::Kube { .. } => "kube",
             Error::MissingMetadata(_) => "missing_metadata",
             Error::Serialize { .. } => "serialize",
+            Error::Listen { .. } => "listen",
+            Error::LeadershipLost => "leadership_lost",
         }
     }
 
@@ -77,7 +96,10 @@ impl Error {
         match self {
             Error::InvalidSpec(_) => "InvalidSpec",
             Error::Kube { .. } => "ApplyFailed",
-            Error::MissingMetadata(_) | Error::Serialize { .. } => "InternalError",
+            Error::MissingMetadata(_)
+            | Error::Serialize { .. }
+            | Error::Listen { .. }
+            | Error::LeadershipLost => "InternalError",
         }
     }
 

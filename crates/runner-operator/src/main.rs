@@ -44,6 +44,23 @@ struct RunArgs {
     #[arg(long, env = "WATCH_NAMESPACE")]
     namespace: Option<String>,
 
+    /// Address of the admin port: `GET /health` and `GET /metrics`.
+    #[arg(long, env = "ADMIN_ADDR", default_value = "0.0.0.0:8080")]
+    admin_addr: std::net::SocketAddr,
+
+    /// Namespace of the leader-election Lease (the operator's own, e.g. from the downward API).
+    /// Not set: no leader election, so run one replica only.
+    #[arg(long, env = "POD_NAMESPACE")]
+    lease_namespace: Option<String>,
+
+    /// Name of the leader-election Lease.
+    #[arg(long, env = "LEASE_NAME", default_value = "runner-operator")]
+    lease_name: String,
+
+    /// This replica's identity in the Lease; the pod name in a cluster.
+    #[arg(long, env = "POD_NAME", default_value = "runner-operator-local")]
+    identity: String,
+
     /// Log format: `json` (one object per line, for log collectors) or `text`.
     #[arg(long, env = "LOG_FORMAT", default_value = "json", value_parser = ["json", "text"])]
     log_format: String,
@@ -72,9 +89,20 @@ async fn main() -> anyhow::Result<()> {
     let client = kube::Client::try_default()
         .await
         .context("no Kubernetes configuration (in-cluster service account or kubeconfig)")?;
-    let settings = Settings {
-        default_image: args.runner_image,
+    let options = controller::Options {
+        settings: Settings {
+            default_image: args.runner_image,
+        },
+        namespace: args.namespace,
+        admin_addr: args.admin_addr,
+        lease: args
+            .lease_namespace
+            .map(|namespace| controller::LeaseOptions {
+                namespace,
+                name: args.lease_name,
+                identity: args.identity,
+            }),
     };
-    controller::run(client, settings, args.namespace).await?;
+    controller::run(client, options).await?;
     Ok(())
 }

@@ -417,11 +417,35 @@ impl State {
                     &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}),
                 )
             }
+            (&Method::PUT, [_, _]) => {
+                let Some(stored) = self.objects.get(&key) else {
+                    return status(
+                        StatusCode::NOT_FOUND,
+                        "NotFound",
+                        &format!("{key} not found"),
+                    );
+                };
+                let sent = &body["metadata"]["resourceVersion"];
+                if *sent != stored["metadata"]["resourceVersion"] {
+                    return status(
+                        StatusCode::CONFLICT,
+                        "Conflict",
+                        "the object has been modified",
+                    );
+                }
+                let mut object = body;
+                object["metadata"]["resourceVersion"] = json!(self.bump());
+                self.objects.insert(key, object.clone());
+                ok(StatusCode::OK, &object)
+            }
             (&Method::POST, [kind]) => {
                 let name = body["metadata"]["name"]
                     .as_str()
                     .unwrap_or("unnamed")
                     .to_string();
+                if self.objects.contains_key(&format!("{kind}/{name}")) {
+                    return status(StatusCode::CONFLICT, "AlreadyExists", "already exists");
+                }
                 let mut object = body;
                 object["metadata"]["resourceVersion"] = json!(self.bump());
                 self.objects
