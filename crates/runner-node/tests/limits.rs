@@ -92,9 +92,8 @@ async fn endless_output_is_cut_at_the_cap() {
 }
 
 #[tokio::test]
-async fn deep_recursion_does_not_crash_the_server() {
+async fn python_recursion_is_caught_by_the_interpreter() {
     let server = TestServer::start().await;
-    // Python's own recursion limit catches plain recursion...
     let res = server.run("def f(n): return f(n + 1)\nf(0)").await;
     assert_eq!(res["res"]["status"], "Error");
     assert!(
@@ -104,11 +103,34 @@ async fn deep_recursion_does_not_crash_the_server() {
             .contains("RecursionError"),
         "{res}"
     );
-    // ...and lifting it makes the interpreter exhaust the wasm stack, which ends only the run.
-    let res = server
-        .run("import sys\nsys.setrecursionlimit(10**6)\ndef f(n): return f(n + 1)\nf(0)")
-        .await;
-    assert_eq!(res["res"]["status"], "Error", "{res}");
-    assert_ne!(res["outcome"], "completed", "{res}");
     server.assert_still_serves().await;
+}
+
+/// `repr` of a deeply nested list recurses in C, one wasm frame per level.
+const NESTED_REPR: &str = "x = []\nfor _ in range(200000): x = [x]\nprint(len(repr(x)))";
+
+#[tokio::test]
+async fn exhausting_the_wasm_stack_ends_only_the_run() {
+    let mut config = test_config();
+    config.wasm_stack_kb = 512;
+    let server = TestServer::start_with(config).await;
+    let res = server.run(NESTED_REPR).await;
+    assert_eq!(res["outcome"], "stack_overflow", "{res}");
+    assert_eq!(res["res"]["status"], "Error");
+    assert_eq!(res["exit_code"], serde_json::Value::Null);
+    server.assert_still_serves().await;
+}
+
+#[tokio::test]
+async fn the_default_wasm_stack_lets_the_interpreter_raise_first() {
+    let server = TestServer::start().await;
+    let res = server.run(NESTED_REPR).await;
+    assert_eq!(res["outcome"], "completed", "{res}");
+    assert!(
+        res["res"]["output"]
+            .as_str()
+            .unwrap()
+            .contains("RecursionError"),
+        "{res}"
+    );
 }
