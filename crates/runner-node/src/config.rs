@@ -5,12 +5,41 @@
 //! configuration before anything binds a socket or loads a module.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
 
+use runner_api::policy::{PolicyLimits, SandboxPolicy};
+
 use crate::{Error, Result};
+
+/// Reads and checks a policy file: [`parse_policy`], then every data mount's host folder must
+/// exist.
+pub fn load_policy(path: &Path) -> Result<SandboxPolicy> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let invalid =
+        |message: String| Error::Config(format!("policy file {}: {message}", path.display()));
+    let policy = parse_policy(&text).map_err(|e| invalid(e.to_string()))?;
+    if let Some(mount) = policy.data_mounts.iter().find(|m| !m.host_path.is_dir()) {
+        return Err(invalid(format!(
+            "data mount {:?}: {} is not a folder",
+            mount.name,
+            mount.host_path.display()
+        )));
+    }
+    Ok(policy)
+}
+
+/// Decodes a policy (YAML; JSON is accepted too), refusing unknown fields and incoherent limits.
+pub fn parse_policy(text: &str) -> Result<SandboxPolicy> {
+    let policy: SandboxPolicy =
+        serde_saphyr::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
+    policy
+        .validate()
+        .map_err(|e| Error::Config(e.to_string()))?;
+    Ok(policy)
+}
 
 /// Largest memory a 32-bit WebAssembly guest can address.
 const WASM32_MAX_MEMORY_MB: u64 = 4096;
@@ -83,6 +112,12 @@ pub struct Config {
     #[arg(long, env = "RUNNER_SHUTDOWN_GRACE_MS", default_value_t = 30_000)]
     pub shutdown_grace_ms: u64,
 
+    /// Sandbox policy file (YAML or JSON, the `SandboxPolicy` of runner-api, as the operator
+    /// mounts it). When given, its limits, allowed env names and data mounts replace the
+    /// `--timeout-ms` ... `--allow-env` flags.
+    #[arg(long, env = "RUNNER_POLICY_FILE")]
+    pub policy_file: Option<PathBuf>,
+
     /// Bearer token that run endpoints require (`Authorization: Bearer <token>`). Prefer
     /// `--auth-token-file`: a flag's value is visible in the process list.
     #[arg(long, env = "RUNNER_AUTH_TOKEN", hide_env_values = true)]
@@ -116,6 +151,26 @@ impl Config {
             return Err(Error::Config("the auth token is empty".into()));
         }
         Ok(Some(token))
+    }
+
+    /// The sandbox policy in force: the policy file if one is given, else the flags.
+    pub fn policy(&self) -> Result<SandboxPolicy> {
+        match &self.policy_file {
+            Some(path) => load_policy(path),
+            None => Ok(SandboxPolicy {
+                limits: PolicyLimits {
+                    timeout_ms: self.timeout_ms,
+                    max_timeout_ms: self.max_timeout_ms,
+                    memory_mb: self.memory_mb,
+                    max_memory_mb: self.max_memory_mb,
+                    max_output_bytes: self.max_output_bytes as u64,
+                    max_concurrent_runs: u32::try_from(self.max_concurrent_runs)
+                        .unwrap_or(u32::MAX),
+                },
+                allowed_env: self.allow_env.clone(),
+                ..SandboxPolicy::default()
+            }),
+        }
     }
 
     /// The socket address to listen on.

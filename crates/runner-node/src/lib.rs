@@ -103,6 +103,7 @@ impl Server {
     pub async fn bind(config: Config) -> Result<Self> {
         config.validate()?;
         let auth_token = config.resolve_auth_token()?;
+        let policy = config.policy()?;
         let loader = config.clone();
         let runtime = tokio::task::spawn_blocking(move || Runtime::load(&loader))
             .await
@@ -113,7 +114,7 @@ impl Server {
             .map_err(|e| Error::io(format!("listen address {addr}"), e))?;
         Ok(Server {
             listener,
-            state: routes::State::new(runtime, config, auth_token),
+            state: routes::State::new(runtime, config, policy, auth_token),
         })
     }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use bytes::{Buf, Bytes};
 use futures_util::{Stream, StreamExt};
+use runner_api::policy::SandboxPolicy;
 use runner_api::{
     ErrorBody, ErrorCode, ErrorDetail, Outcome, RunRequest, RunResponse, RunStatus, Status,
 };
@@ -31,6 +32,8 @@ pub struct State {
     pub(crate) runtime: Arc<Runtime>,
     pub(crate) config: Arc<Config>,
     pub(crate) admission: Admission,
+    /// What sandboxes may do: limits, env names, data mounts.
+    pub(crate) policy: Arc<SandboxPolicy>,
     /// SHA-256 of the bearer token run endpoints require, if auth is on. Comparing digests
     /// keeps the comparison's timing independent of how much of the token a caller guessed.
     auth_digest: Option<[u8; 32]>,
@@ -38,10 +41,16 @@ pub struct State {
 
 impl State {
     /// State for a loaded runtime and a validated configuration.
-    pub fn new(runtime: Arc<Runtime>, config: Config, auth_token: Option<String>) -> Self {
+    pub fn new(
+        runtime: Arc<Runtime>,
+        config: Config,
+        policy: SandboxPolicy,
+        auth_token: Option<String>,
+    ) -> Self {
         State {
             runtime,
-            admission: Admission::new(config.max_concurrent_runs),
+            admission: Admission::new(policy.limits.max_concurrent_runs as usize),
+            policy: Arc::new(policy),
             config: Arc::new(config),
             auth_digest: auth_token.map(|t| digest(&t)),
         }
@@ -120,9 +129,9 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
 
 async fn handle_run(state: State, request: RunRequest) -> Response {
     let result = async {
-        let (input, limits) = admit_request(&state.config, request)?;
+        let (input, limits) = admit_request(&state.policy, request)?;
         let _slot = state.admission.admit(state.config.queue_timeout()).await?;
-        sandbox::run(&state.runtime, input, limits).await
+        sandbox::run(&state.runtime, &state.policy, input, limits).await
     }
     .await;
     match result {
@@ -142,7 +151,8 @@ async fn handle_run(state: State, request: RunRequest) -> Response {
 }
 
 /// Checks a request against the server's limits and policy.
-fn admit_request(config: &Config, request: RunRequest) -> Result<(Input, Limits)> {
+fn admit_request(policy: &SandboxPolicy, request: RunRequest) -> Result<(Input, Limits)> {
+    let config = &policy.limits;
     let timeout_ms = match request.timeout_ms {
         None => config.timeout_ms,
         Some(0) => {
@@ -172,7 +182,7 @@ fn admit_request(config: &Config, request: RunRequest) -> Result<(Input, Limits)
     if let Some(name) = request
         .env
         .keys()
-        .find(|name| !config.allow_env.contains(name))
+        .find(|name| !policy.allowed_env.contains(name))
     {
         return Err(Error::EnvNotAllowed(format!(
             "environment variable {name:?} is not allowed by this server's policy"
@@ -181,7 +191,7 @@ fn admit_request(config: &Config, request: RunRequest) -> Result<(Input, Limits)
     let limits = Limits {
         timeout: std::time::Duration::from_millis(timeout_ms),
         memory_bytes: usize::try_from(memory_mb * 1024 * 1024).unwrap_or(usize::MAX),
-        output_bytes: config.max_output_bytes,
+        output_bytes: usize::try_from(config.max_output_bytes).unwrap_or(usize::MAX),
     };
     let input = Input {
         code: request.code,
@@ -385,15 +395,15 @@ mod tests {
 
     #[test]
     fn request_limits_may_lower_but_not_exceed_the_maxima() {
-        let config = Config::with_python_dir(".");
+        let policy = SandboxPolicy::default();
         let mut request = RunRequest::new("");
-        request.timeout_ms = Some(config.max_timeout_ms + 1);
-        let err = admit_request(&config, request).err().unwrap();
+        request.timeout_ms = Some(policy.limits.max_timeout_ms + 1);
+        let err = admit_request(&policy, request).err().unwrap();
         assert_eq!(error_code(&err), ErrorCode::LimitExceeded);
 
         let mut request = RunRequest::new("");
         request.memory_mb = Some(16);
-        let (_, limits) = admit_request(&config, request).unwrap();
+        let (_, limits) = admit_request(&policy, request).unwrap();
         assert_eq!(limits.memory_bytes, 16 << 20);
     }
 
@@ -401,7 +411,7 @@ mod tests {
     fn env_outside_the_policy_is_refused() {
         let mut request = RunRequest::new("");
         request.env.insert("AWS_SECRET".into(), "x".into());
-        let err = admit_request(&Config::with_python_dir("."), request)
+        let err = admit_request(&SandboxPolicy::default(), request)
             .err()
             .unwrap();
         assert_eq!(error_code(&err), ErrorCode::EnvNotAllowed);

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use runner_api::Outcome;
+use runner_api::policy::SandboxPolicy;
 use tempfile::TempDir;
 use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -108,10 +109,20 @@ impl ResourceLimiter for MemoryLimiter {
 ///
 /// `Err` means the host failed (cannot create the working directory, a bug); everything the
 /// guest does, including exhausting its limits, is an `Ok` report.
-pub async fn run(runtime: &Arc<Runtime>, input: Input, limits: Limits) -> Result<Report> {
+pub async fn run(
+    runtime: &Arc<Runtime>,
+    policy: &SandboxPolicy,
+    input: Input,
+    limits: Limits,
+) -> Result<Report> {
     let work = prepare_work_dir(&input.files)?;
     let capture = Capture::new(limits.output_bytes);
-    let wasi = WasiCtxBuilder::new()
+    let mut wasi = WasiCtxBuilder::new();
+    for mount in &policy.data_mounts {
+        wasi.preopened_dir(&mount.host_path, &mount.guest_path, FsPerms::ReadOnly)
+            .map_err(Error::wasm("preopening a data mount"))?;
+    }
+    let wasi = wasi
         .arg("python")
         .arg("-c")
         .arg(&input.code)
