@@ -206,6 +206,54 @@ async fn autoscaling_hands_replicas_to_an_hpa_and_back() {
 }
 
 #[tokio::test]
+async fn turning_autoscaling_on_hands_the_replica_count_over() {
+    let h = Harness::new();
+    let created = h.create(pool("demo").replicas(3).build());
+    h.reconcile_stored("demo").await;
+
+    let mut autoscaled = created;
+    autoscaled.spec.replicas = None;
+    autoscaled.spec.autoscaling = pool("demo").autoscaling(2, 6).build().spec.autoscaling;
+    h.api.update_pool(&autoscaled);
+    let log = h.reconcile_stored("demo").await;
+    assert_eq!(
+        log,
+        strings(&[
+            "PATCH configmaps/demo-policy",
+            "PATCH networkpolicies/demo",
+            "PATCH services/demo",
+            "GET deployments/demo",
+            "PATCH deployments/demo",
+            "PATCH deployments/demo",
+            "GET daemonsets/demo",
+            "PATCH poddisruptionbudgets/demo",
+            "PATCH horizontalpodautoscalers/demo",
+            "PATCH pythonsandboxpools/demo/status",
+        ])
+    );
+    // The first apply is the hand-over: a second manager keeps the current count, so the
+    // operator releasing the field does not drop the Deployment to one pod.
+    let (query, body) = h.api.requests("PATCH deployments/demo").remove(1);
+    assert!(
+        query.contains("fieldManager=runner-operator-replicas-handover"),
+        "{query}"
+    );
+    assert!(
+        !query.contains("force"),
+        "the hand-over never forces: {query}"
+    );
+    assert_eq!(body["spec"], json!({"replicas": 3}));
+
+    // Once the operator no longer owns `replicas`, there is nothing to hand over.
+    let log = h.reconcile_stored("demo").await;
+    let deployment_patches = log
+        .iter()
+        .filter(|e| *e == "PATCH deployments/demo")
+        .count();
+    assert_eq!(deployment_patches, 1, "{log:?}");
+}
+
+#[tokio::test]
 async fn switching_to_per_node_replaces_the_deployment() {
     let h = Harness::new();
     let created = h.create(pool("demo").replicas(2).build());
