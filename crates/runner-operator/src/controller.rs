@@ -449,8 +449,14 @@ async fn write_status(
 async fn report(pool: &PythonSandboxPool, ctx: &Context, error: &Error) {
     warn!(pool = %key(pool), %error, "reconcile failed");
     let status = status::failed(pool, error, Timestamp::now());
+    // The operator's own status write triggers one more reconcile of the pool; an Event per
+    // reconcile would repeat what the pool already says. Publish only news.
+    let already_reported = status::reports(pool, error);
     if let Err(e) = write_status(pool, ctx, status).await {
         warn!(pool = %key(pool), error = %e, "could not write status");
+    }
+    if already_reported {
+        return;
     }
     let event = Event {
         type_: EventType::Warning,

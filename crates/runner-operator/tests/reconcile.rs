@@ -338,6 +338,18 @@ async fn invalid_spec_reports_degraded_and_an_event_and_applies_nothing() {
     let note = events[0]["note"].as_str().unwrap();
     assert!(note.contains("scratch.perRun"), "{note}");
     assert_eq!(h.ctx.metrics.failures("invalid_spec"), 1);
+
+    // The status write triggers another reconcile of the unchanged pool: it changes nothing
+    // and publishes no second Event.
+    let before = h.api.versions();
+    let pool = h.api.pool("bad");
+    h.reconcile(&pool).await.unwrap();
+    assert_eq!(
+        h.api.take_log(),
+        strings(&["PATCH pythonsandboxpools/bad/status"])
+    );
+    assert_eq!(h.api.versions(), before);
+    assert_eq!(h.api.events().len(), 1);
 }
 
 #[tokio::test]
