@@ -423,3 +423,78 @@ async fn conditions_move_from_progressing_to_ready() {
     h.reconcile_stored("demo").await;
     assert_eq!(h.api.versions(), before);
 }
+
+/// The RBAC permission a logged request needs: (resource, verb).
+fn permission(entry: &str) -> (String, &'static str) {
+    let (method, path) = entry.split_once(' ').unwrap();
+    let mut parts = path.split('/');
+    let kind = parts.next().unwrap();
+    let _name = parts.next();
+    let resource = match parts.next() {
+        Some(sub) => format!("{kind}/{sub}"),
+        None => kind.to_string(),
+    };
+    let verb = match method {
+        "GET" => "get",
+        "PATCH" => "patch",
+        "DELETE" => "delete",
+        "POST" => "create",
+        "PUT" => "update",
+        other => panic!("unexpected method {other}"),
+    };
+    (resource, verb)
+}
+
+#[tokio::test]
+async fn every_request_is_allowed_by_the_documented_rbac() {
+    let h = Harness::new();
+    let created = h.create(pool("demo").replicas(3).build());
+    let mut log = h.reconcile_stored("demo").await;
+    let mut next = created;
+    next.spec.replicas = None;
+    next.spec.autoscaling = pool("demo").autoscaling(2, 4).build().spec.autoscaling;
+    h.api.update_pool(&next);
+    log.extend(h.reconcile_stored("demo").await);
+    next.spec.autoscaling = None;
+    next.spec.mode = runner_api::pool::PoolMode::PerNode;
+    h.api.update_pool(&next);
+    log.extend(h.reconcile_stored("demo").await);
+    h.create(pool("bad").scratch("plenty").build());
+    h.api.take_log();
+    h.reconcile(&h.api.pool("bad")).await.unwrap();
+    log.extend(h.api.take_log());
+
+    let rules = runner_operator::rbac::cluster_role().rules.unwrap();
+    for entry in &log {
+        let (resource, verb) = permission(entry);
+        assert!(
+            runner_operator::rbac::allows(&rules, &resource, verb),
+            "{entry} needs {verb} on {resource}, which the ClusterRole lacks"
+        );
+        // Server-side apply of a new object is authorised as a create too.
+        if verb == "patch" && !resource.ends_with("/status") && resource != "events" {
+            assert!(
+                runner_operator::rbac::allows(&rules, &resource, "create"),
+                "{entry}"
+            );
+        }
+    }
+    for kind in [
+        "deployments",
+        "daemonsets",
+        "poddisruptionbudgets",
+        "horizontalpodautoscalers",
+    ] {
+        assert!(
+            log.iter().any(|e| e.contains(kind)),
+            "scenario misses {kind}"
+        );
+    }
+    assert!(!runner_operator::rbac::allows(&rules, "secrets", "get"));
+    assert!(!runner_operator::rbac::allows(&rules, "pods", "get"));
+    assert!(!runner_operator::rbac::allows(
+        &rules,
+        "pods/exec",
+        "create"
+    ));
+}
