@@ -137,6 +137,15 @@ impl DataMountPolicy {
 pub struct PolicyError(pub String);
 
 impl SandboxPolicy {
+    /// Parses a policy file (YAML or JSON) and validates it: what runner-node does with
+    /// `--policy-file`. Parsing is text-in, value-out; reading the file is the caller's job.
+    pub fn from_yaml(text: &str) -> Result<Self, PolicyError> {
+        let policy: SandboxPolicy =
+            serde_saphyr::from_str(text).map_err(|e| PolicyError(e.to_string()))?;
+        policy.validate()?;
+        Ok(policy)
+    }
+
     /// Checks that the limits are coherent and names and paths are well formed, so a runner
     /// refuses a bad policy at start instead of misbehaving on the first request.
     pub fn validate(&self) -> Result<(), PolicyError> {
@@ -395,6 +404,30 @@ mod tests {
             ]
         });
         assert!(msg.contains("twice"), "{msg}");
+    }
+
+    #[test]
+    fn from_yaml_parses_and_validates() {
+        let policy = SandboxPolicy::from_yaml(
+            "limits:\n  timeout_ms: 100\nallowed_env: [LANG]\nscratch_quota_bytes: 1024\n",
+        )
+        .unwrap();
+        assert_eq!(policy.limits.timeout_ms, 100);
+        assert_eq!(policy.allowed_env, ["LANG"]);
+        // JSON is YAML too.
+        assert_eq!(
+            SandboxPolicy::from_yaml("{}").unwrap(),
+            SandboxPolicy::default()
+        );
+        let typo = SandboxPolicy::from_yaml("limit: {}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(typo.contains("limit"), "{typo}");
+        let incoherent = SandboxPolicy::from_yaml("limits: {timeout_ms: 0}\n").unwrap_err();
+        assert!(
+            incoherent.to_string().contains("timeout_ms (0)"),
+            "{incoherent}"
+        );
     }
 
     #[test]

@@ -277,6 +277,9 @@ async fn apply_children(pool: &PythonSandboxPool, ctx: &Context) -> Result<Obser
     apply(&ns_api::<Service>(client, &namespace), &children.service).await?;
     let observed = match &children.workload {
         Workload::Deployment(deployment) => {
+            if children.hpa.is_some() {
+                hand_replicas_over(&ns_api::<Deployment>(client, &namespace), &name).await?;
+            }
             let applied = apply(
                 &ns_api::<Deployment>(client, &namespace),
                 deployment.as_ref(),
@@ -306,6 +309,51 @@ async fn apply_children(pool: &PythonSandboxPool, ctx: &Context) -> Result<Obser
         None => remove::<HorizontalPodAutoscaler>(client, &namespace, &name, pool).await?,
     }
     Ok(observed)
+}
+
+/// Field manager that briefly co-owns a Deployment's `replicas` while autoscaling is turned on.
+pub const HANDOVER_MANAGER: &str = "runner-operator-replicas-handover";
+
+/// Before the operator stops applying `replicas` (autoscaling on), makes sure the field does
+/// not go with it: when the operator still owns it, a second manager applies the current
+/// count, so releasing the operator's ownership keeps the value instead of dropping the
+/// Deployment to one pod. The HPA's first scale then takes the field over for good.
+async fn hand_replicas_over(api: &Api<Deployment>, name: &str) -> Result<()> {
+    let action = || format!("hand replicas of Deployment {name} over to the autoscaler");
+    let Some(existing) = api.get_opt(name).await.map_err(Error::kube(action()))? else {
+        return Ok(());
+    };
+    let owned_by_operator = existing
+        .metadata
+        .managed_fields
+        .iter()
+        .flatten()
+        .any(|entry| {
+            entry.manager.as_deref() == Some(FIELD_MANAGER)
+                && entry.operation.as_deref() == Some("Apply")
+                && entry
+                    .fields_v1
+                    .as_ref()
+                    .is_some_and(|f| !f.0["f:spec"]["f:replicas"].is_null())
+        });
+    let replicas = existing.spec.as_ref().and_then(|s| s.replicas);
+    let (true, Some(replicas)) = (owned_by_operator, replicas) else {
+        return Ok(());
+    };
+    let patch = serde_json::json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {"replicas": replicas},
+    });
+    api.patch(
+        name,
+        &PatchParams::apply(HANDOVER_MANAGER),
+        &Patch::Apply(&patch),
+    )
+    .await
+    .map_err(Error::kube(action()))?;
+    Ok(())
 }
 
 fn ns_api<K>(client: &Client, namespace: &str) -> Api<K>
@@ -401,8 +449,14 @@ async fn write_status(
 async fn report(pool: &PythonSandboxPool, ctx: &Context, error: &Error) {
     warn!(pool = %key(pool), %error, "reconcile failed");
     let status = status::failed(pool, error, Timestamp::now());
+    // The operator's own status write triggers one more reconcile of the pool; an Event per
+    // reconcile would repeat what the pool already says. Publish only news.
+    let already_reported = status::reports(pool, error);
     if let Err(e) = write_status(pool, ctx, status).await {
         warn!(pool = %key(pool), error = %e, "could not write status");
+    }
+    if already_reported {
+        return;
     }
     let event = Event {
         type_: EventType::Warning,

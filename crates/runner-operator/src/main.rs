@@ -28,6 +28,12 @@ enum Command {
     Run(RunArgs),
     /// Print the PythonSandboxPool CustomResourceDefinition as YAML.
     Crd,
+    /// Print the ClusterRole and the leader-election Role the operator needs, as YAML.
+    Rbac {
+        /// Namespace the operator runs in (where its Lease lives).
+        #[arg(long, default_value = "runner-operator")]
+        namespace: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,6 +78,10 @@ async fn main() -> anyhow::Result<()> {
     let args = match cli.command {
         Some(Command::Crd) => {
             print!("{}", runner_operator::crd_yaml()?);
+            return Ok(());
+        }
+        Some(Command::Rbac { namespace }) => {
+            print!("{}", runner_operator::rbac_yaml(&namespace)?);
             return Ok(());
         }
         Some(Command::Run(args)) => args,

@@ -166,6 +166,7 @@ pub fn desired(pool: &PythonSandboxPool, settings: &Settings) -> Result<Children
     let owner = pool
         .controller_owner_ref(&())
         .ok_or(Error::MissingMetadata("uid"))?;
+    check_name(name)?;
     check_combinations(spec)?;
 
     let policy = policy::from_spec(spec)?;
@@ -305,6 +306,20 @@ pub fn desired(pool: &PythonSandboxPool, settings: &Settings) -> Result<Children
         pdb,
         hpa,
     })
+}
+
+/// Children are named after the pool, and a Service name must be an RFC 1035 label: a
+/// lowercase letter first, at most 63 characters with the `-policy` suffix.
+fn check_name(name: &str) -> Result<()> {
+    let starts_with_letter = name.starts_with(|c: char| c.is_ascii_lowercase());
+    if !starts_with_letter || !runner_api::policy::is_dns_label(&config_map_name(name)) {
+        return Err(Error::InvalidSpec(format!(
+            "pool name {name:?} must start with a lowercase letter, hold only lowercase \
+             letters, digits and '-', and have at most 56 characters: the pool's Service and \
+             ConfigMap are named after it"
+        )));
+    }
+    Ok(())
 }
 
 /// Combinations the CRD's CEL rules reject, checked again so a pool that slipped past them

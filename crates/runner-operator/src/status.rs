@@ -189,6 +189,21 @@ pub fn failed(pool: &PythonSandboxPool, error: &Error, now: Timestamp) -> Python
     status
 }
 
+/// Whether the pool's status already reports `error` for its current generation (the same
+/// `Degraded` reason and message).
+pub fn reports(pool: &PythonSandboxPool, error: &Error) -> bool {
+    let Some(status) = pool.status.as_ref() else {
+        return false;
+    };
+    status.conditions.iter().any(|c| {
+        c.type_ == condition::DEGRADED
+            && c.status == "True"
+            && c.reason == error.reason()
+            && c.message == error.to_string()
+            && c.observed_generation == pool.metadata.generation
+    })
+}
+
 /// Sets one condition, keeping its `lastTransitionTime` when its status did not change: an
 /// unchanged pool then writes an unchanged status, and the status write is a no-op.
 fn set(
@@ -296,6 +311,18 @@ mod tests {
         assert_eq!(get(&status, "Degraded").reason, "InvalidSpec");
         assert_eq!(get(&status, "Degraded").message, "invalid spec: bad");
         assert_eq!(get(&status, "Ready").status, "False");
+    }
+
+    #[test]
+    fn a_reported_failure_is_recognised_until_the_spec_changes() {
+        let mut pool = pool();
+        let error = Error::InvalidSpec("bad".into());
+        assert!(!reports(&pool, &error));
+        pool.status = Some(failed(&pool, &error, at(5)));
+        assert!(reports(&pool, &error));
+        assert!(!reports(&pool, &Error::InvalidSpec("other".into())));
+        pool.metadata.generation = Some(3);
+        assert!(!reports(&pool, &error));
     }
 
     #[test]

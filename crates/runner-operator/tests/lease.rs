@@ -32,6 +32,21 @@ async fn one_holder_at_a_time_and_takeover_after_expiry() {
     );
     assert!(!a.try_acquire(at(22)).await.unwrap(), "a sees b holding it");
 
+    // Every request is allowed by the leader-election Role.
+    let role = runner_operator::rbac::lease_role("apps").rules.unwrap();
+    for entry in api.take_log() {
+        let verb = match entry.split(' ').next().unwrap() {
+            "GET" => "get",
+            "POST" => "create",
+            "PUT" => "update",
+            other => panic!("unexpected {other}"),
+        };
+        assert!(
+            runner_operator::rbac::allows(&role, "leases", verb),
+            "{entry}"
+        );
+    }
+
     let lease = api.get("leases/runner-operator").unwrap();
     assert_eq!(lease["spec"]["holderIdentity"], "pod-b");
     assert_eq!(lease["spec"]["leaseTransitions"], 1);

@@ -206,6 +206,54 @@ async fn autoscaling_hands_replicas_to_an_hpa_and_back() {
 }
 
 #[tokio::test]
+async fn turning_autoscaling_on_hands_the_replica_count_over() {
+    let h = Harness::new();
+    let created = h.create(pool("demo").replicas(3).build());
+    h.reconcile_stored("demo").await;
+
+    let mut autoscaled = created;
+    autoscaled.spec.replicas = None;
+    autoscaled.spec.autoscaling = pool("demo").autoscaling(2, 6).build().spec.autoscaling;
+    h.api.update_pool(&autoscaled);
+    let log = h.reconcile_stored("demo").await;
+    assert_eq!(
+        log,
+        strings(&[
+            "PATCH configmaps/demo-policy",
+            "PATCH networkpolicies/demo",
+            "PATCH services/demo",
+            "GET deployments/demo",
+            "PATCH deployments/demo",
+            "PATCH deployments/demo",
+            "GET daemonsets/demo",
+            "PATCH poddisruptionbudgets/demo",
+            "PATCH horizontalpodautoscalers/demo",
+            "PATCH pythonsandboxpools/demo/status",
+        ])
+    );
+    // The first apply is the hand-over: a second manager keeps the current count, so the
+    // operator releasing the field does not drop the Deployment to one pod.
+    let (query, body) = h.api.requests("PATCH deployments/demo").remove(1);
+    assert!(
+        query.contains("fieldManager=runner-operator-replicas-handover"),
+        "{query}"
+    );
+    assert!(
+        !query.contains("force"),
+        "the hand-over never forces: {query}"
+    );
+    assert_eq!(body["spec"], json!({"replicas": 3}));
+
+    // Once the operator no longer owns `replicas`, there is nothing to hand over.
+    let log = h.reconcile_stored("demo").await;
+    let deployment_patches = log
+        .iter()
+        .filter(|e| *e == "PATCH deployments/demo")
+        .count();
+    assert_eq!(deployment_patches, 1, "{log:?}");
+}
+
+#[tokio::test]
 async fn switching_to_per_node_replaces_the_deployment() {
     let h = Harness::new();
     let created = h.create(pool("demo").replicas(2).build());
@@ -290,6 +338,18 @@ async fn invalid_spec_reports_degraded_and_an_event_and_applies_nothing() {
     let note = events[0]["note"].as_str().unwrap();
     assert!(note.contains("scratch.perRun"), "{note}");
     assert_eq!(h.ctx.metrics.failures("invalid_spec"), 1);
+
+    // The status write triggers another reconcile of the unchanged pool: it changes nothing
+    // and publishes no second Event.
+    let before = h.api.versions();
+    let pool = h.api.pool("bad");
+    h.reconcile(&pool).await.unwrap();
+    assert_eq!(
+        h.api.take_log(),
+        strings(&["PATCH pythonsandboxpools/bad/status"])
+    );
+    assert_eq!(h.api.versions(), before);
+    assert_eq!(h.api.events().len(), 1);
 }
 
 #[tokio::test]
@@ -362,4 +422,79 @@ async fn conditions_move_from_progressing_to_ready() {
     let before = h.api.versions();
     h.reconcile_stored("demo").await;
     assert_eq!(h.api.versions(), before);
+}
+
+/// The RBAC permission a logged request needs: (resource, verb).
+fn permission(entry: &str) -> (String, &'static str) {
+    let (method, path) = entry.split_once(' ').unwrap();
+    let mut parts = path.split('/');
+    let kind = parts.next().unwrap();
+    let _name = parts.next();
+    let resource = match parts.next() {
+        Some(sub) => format!("{kind}/{sub}"),
+        None => kind.to_string(),
+    };
+    let verb = match method {
+        "GET" => "get",
+        "PATCH" => "patch",
+        "DELETE" => "delete",
+        "POST" => "create",
+        "PUT" => "update",
+        other => panic!("unexpected method {other}"),
+    };
+    (resource, verb)
+}
+
+#[tokio::test]
+async fn every_request_is_allowed_by_the_documented_rbac() {
+    let h = Harness::new();
+    let created = h.create(pool("demo").replicas(3).build());
+    let mut log = h.reconcile_stored("demo").await;
+    let mut next = created;
+    next.spec.replicas = None;
+    next.spec.autoscaling = pool("demo").autoscaling(2, 4).build().spec.autoscaling;
+    h.api.update_pool(&next);
+    log.extend(h.reconcile_stored("demo").await);
+    next.spec.autoscaling = None;
+    next.spec.mode = runner_api::pool::PoolMode::PerNode;
+    h.api.update_pool(&next);
+    log.extend(h.reconcile_stored("demo").await);
+    h.create(pool("bad").scratch("plenty").build());
+    h.api.take_log();
+    h.reconcile(&h.api.pool("bad")).await.unwrap();
+    log.extend(h.api.take_log());
+
+    let rules = runner_operator::rbac::cluster_role().rules.unwrap();
+    for entry in &log {
+        let (resource, verb) = permission(entry);
+        assert!(
+            runner_operator::rbac::allows(&rules, &resource, verb),
+            "{entry} needs {verb} on {resource}, which the ClusterRole lacks"
+        );
+        // Server-side apply of a new object is authorised as a create too.
+        if verb == "patch" && !resource.ends_with("/status") && resource != "events" {
+            assert!(
+                runner_operator::rbac::allows(&rules, &resource, "create"),
+                "{entry}"
+            );
+        }
+    }
+    for kind in [
+        "deployments",
+        "daemonsets",
+        "poddisruptionbudgets",
+        "horizontalpodautoscalers",
+    ] {
+        assert!(
+            log.iter().any(|e| e.contains(kind)),
+            "scenario misses {kind}"
+        );
+    }
+    assert!(!runner_operator::rbac::allows(&rules, "secrets", "get"));
+    assert!(!runner_operator::rbac::allows(&rules, "pods", "get"));
+    assert!(!runner_operator::rbac::allows(
+        &rules,
+        "pods/exec",
+        "create"
+    ));
 }

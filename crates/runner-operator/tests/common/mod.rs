@@ -185,6 +185,8 @@ struct State {
     objects: BTreeMap<String, Value>,
     /// Every request, as `METHOD kind/name[/status]`.
     log: Vec<String>,
+    /// Every request with its query string and JSON body.
+    requests: Vec<(String, String, Value)>,
     /// The next resourceVersion handed out.
     next_version: u64,
     /// Requests (`METHOD kind/name`) to fail once with the given HTTP code.
@@ -326,6 +328,17 @@ impl FakeApi {
             .insert(request.into(), code);
     }
 
+    /// Every request so far whose log entry is `entry`, as (query string, JSON body).
+    pub fn requests(&self, entry: &str) -> Vec<(String, Value)> {
+        let state = self.state.lock().unwrap();
+        state
+            .requests
+            .iter()
+            .filter(|(e, _, _)| e == entry)
+            .map(|(_, q, b)| (q.clone(), b.clone()))
+            .collect()
+    }
+
     /// Returns and clears the request log.
     pub fn take_log(&self) -> Vec<String> {
         std::mem::take(&mut self.state.lock().unwrap().log)
@@ -359,6 +372,9 @@ impl State {
         } else {
             serde_json::from_slice(body).expect("JSON body")
         };
+        let query = parts.uri.query().unwrap_or("").to_string();
+        self.requests
+            .push((entry.clone(), query.clone(), body.clone()));
         match (&parts.method, after_ns) {
             (&Method::GET, [_, _]) => match self.objects.get(&key) {
                 Some(object) => ok(StatusCode::OK, object),
@@ -397,7 +413,12 @@ impl State {
                     merge(stored, &body);
                     return ok(StatusCode::OK, stored);
                 }
-                self.apply(key, body)
+                let manager = query
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("fieldManager="))
+                    .unwrap_or("unknown")
+                    .to_string();
+                self.apply(key, body, &manager)
             }
             (&Method::DELETE, [_, _]) => {
                 let Some(stored) = self.objects.get(&key) else {
@@ -457,7 +478,18 @@ impl State {
     }
 
     /// Server-side apply by the one field manager.
-    fn apply(&mut self, key: String, mut applied: Value) -> Response<Body> {
+    fn apply(&mut self, key: String, mut applied: Value, manager: &str) -> Response<Body> {
+        // Record which fields the manager applied, as the API server's managedFields do.
+        let entry = json!({"manager": manager, "operation": "Apply", "fieldsType": "FieldsV1",
+                           "fieldsV1": field_set(&applied)});
+        let mut managed: Vec<Value> = self
+            .objects
+            .get(&key)
+            .and_then(|o| o["metadata"]["managedFields"].as_array().cloned())
+            .unwrap_or_default();
+        managed.retain(|e| e["manager"] != manager);
+        managed.push(entry);
+        applied["metadata"]["managedFields"] = Value::Array(managed);
         match self.objects.get(&key).cloned() {
             None => {
                 let version = self.bump();
@@ -496,6 +528,19 @@ impl State {
                 ok(StatusCode::OK, &applied)
             }
         }
+    }
+}
+
+/// The `fieldsV1` set of an applied object: `f:<key>` for every object key, leaves `{}`.
+fn field_set(value: &Value) -> Value {
+    match value.as_object() {
+        Some(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "apiVersion" | "kind" | "managedFields"))
+                .map(|(k, v)| (format!("f:{k}"), field_set(v)))
+                .collect(),
+        ),
+        None => json!({}),
     }
 }
 
