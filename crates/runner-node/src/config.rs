@@ -14,13 +14,13 @@ use runner_api::policy::{PolicyLimits, SandboxPolicy};
 
 use crate::{Error, Result};
 
-/// Reads and checks a policy file: [`parse_policy`], then every data mount's host folder must
-/// exist.
+/// Reads and checks a policy file: [`SandboxPolicy::from_yaml`] (unknown fields refused, limits
+/// coherent), then every data mount's host folder must exist.
 pub fn load_policy(path: &Path) -> Result<SandboxPolicy> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let invalid =
         |message: String| Error::Config(format!("policy file {}: {message}", path.display()));
-    let policy = parse_policy(&text).map_err(|e| invalid(e.to_string()))?;
+    let policy = SandboxPolicy::from_yaml(&text).map_err(|e| invalid(e.to_string()))?;
     if let Some(mount) = policy.data_mounts.iter().find(|m| !m.host_path.is_dir()) {
         return Err(invalid(format!(
             "data mount {:?}: {} is not a folder",
@@ -28,16 +28,6 @@ pub fn load_policy(path: &Path) -> Result<SandboxPolicy> {
             mount.host_path.display()
         )));
     }
-    Ok(policy)
-}
-
-/// Decodes a policy (YAML; JSON is accepted too), refusing unknown fields and incoherent limits.
-pub fn parse_policy(text: &str) -> Result<SandboxPolicy> {
-    let policy: SandboxPolicy =
-        serde_saphyr::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
-    policy
-        .validate()
-        .map_err(|e| Error::Config(e.to_string()))?;
     Ok(policy)
 }
 

@@ -1,0 +1,72 @@
+//! The policy the operator writes into a pool's ConfigMap is read by runner-node's real loader
+//! (`--policy-file`) as the same limits, env names and mounts.
+
+mod common;
+
+use common::{pool, settings};
+use runner_operator::resources::{self, layout};
+
+/// Writes the ConfigMap's policy file and loads it the way runner-node does at start.
+fn load_in_runner_node(
+    pool: &runner_api::pool::PythonSandboxPool,
+) -> runner_api::policy::SandboxPolicy {
+    let children = resources::desired(pool, &settings()).expect("valid pool");
+    let data = children.config_map.data.as_ref().expect("ConfigMap data");
+    let yaml = &data[layout::POLICY_KEY];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(layout::POLICY_KEY);
+    std::fs::write(&file, yaml).unwrap();
+    let loaded = runner_node::config::load_policy(&file).expect("runner-node accepts the policy");
+    assert_eq!(
+        loaded, children.policy,
+        "runner-node read other limits than the operator wrote"
+    );
+    loaded
+}
+
+#[test]
+fn default_pool_policy_is_accepted_by_runner_node() {
+    let policy = load_in_runner_node(&pool("plain").build());
+    assert!(policy.data_mounts.is_empty());
+}
+
+#[test]
+fn tuned_limits_and_env_reach_runner_node_unchanged() {
+    let pool = pool("tuned")
+        .limits(|l| {
+            l.timeout_ms = 1500;
+            l.max_timeout_ms = 9000;
+            l.memory_mb = 96;
+            l.max_memory_mb = 512;
+            l.max_output_bytes = 4096;
+            l.max_concurrent_runs = 7;
+        })
+        .allow_env(&["LANG", "TZ"])
+        .scratch("32Mi")
+        .build();
+    let policy = load_in_runner_node(&pool);
+    assert_eq!(policy.limits.timeout_ms, 1500);
+    assert_eq!(policy.limits.max_concurrent_runs, 7);
+    assert_eq!(policy.allowed_env, ["LANG", "TZ"]);
+    assert_eq!(policy.scratch_quota_bytes, 32 << 20);
+}
+
+#[test]
+fn data_mounts_are_checked_against_the_pod_layout() {
+    // In the pod the operator mounts the volume where the policy points; on this machine the
+    // folder does not exist, and runner-node must refuse to start rather than serve without it.
+    let pool = pool("data").config_map_data("datasets", "my-data").build();
+    let children = resources::desired(&pool, &settings()).unwrap();
+    assert_eq!(children.policy.data_mounts[0].guest_path, "/data/datasets");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(layout::POLICY_KEY);
+    std::fs::write(
+        &file,
+        &children.config_map.data.as_ref().unwrap()[layout::POLICY_KEY],
+    )
+    .unwrap();
+    let err = runner_node::config::load_policy(&file)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("data mount \"datasets\""), "{err}");
+}
