@@ -1,8 +1,9 @@
 //! Types shared by `runner-node` and `runner-operator`.
 //!
-//! This crate holds data only: the HTTP contract of `POST /run` ([`run`]). It performs no I/O and
-//! pulls in no runtime, so every part of the project (server, operator, tests, clients) can
-//! depend on it cheaply.
+//! This crate holds data only: the HTTP contract of `POST /run` ([`run`]), the
+//! `PythonSandboxPool` custom resource ([`pool`]) and the sandbox policy the operator writes and
+//! runner-node reads ([`policy`]). It performs no I/O and pulls in no runtime or client, so every
+//! part of the project (server, operator, tests, clients) can depend on it cheaply.
 
 pub mod policy;
 pub mod pool;

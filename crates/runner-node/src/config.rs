@@ -102,6 +102,11 @@ pub struct Config {
     #[arg(long, env = "RUNNER_SHUTDOWN_GRACE_MS", default_value_t = 30_000)]
     pub shutdown_grace_ms: u64,
 
+    /// Log format: `text` for people, `json` (one object per line) for log collectors. Logs
+    /// carry run ids, outcomes and durations, never the submitted code or its output.
+    #[arg(long, env = "RUNNER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Sandbox policy file (YAML or JSON, the `SandboxPolicy` of runner-api, as the operator
     /// mounts it). When given, its limits, allowed env names and data mounts replace the
     /// `--timeout-ms` ... `--allow-env` flags.
@@ -116,6 +121,15 @@ pub struct Config {
     /// File holding the bearer token (surrounding whitespace ignored), e.g. a mounted Secret.
     #[arg(long, env = "RUNNER_AUTH_TOKEN_FILE", conflicts_with = "auth_token")]
     pub auth_token_file: Option<PathBuf>,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 impl Config {

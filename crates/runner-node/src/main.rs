@@ -1,17 +1,20 @@
 //! `runner-node` binary: parse flags, set up logging, serve.
 
 use clap::Parser;
+use runner_node::config::LogFormat;
 use runner_node::{Config, Server, shutdown};
+use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,wasmtime=warn,cranelift=warn".into()),
-        )
-        .init();
     let config = Config::parse();
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,wasmtime=warn,cranelift=warn"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match config.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     let server = Server::bind(config).await?;
     tracing::info!(addr = %server.local_addr(), "runner-node listening");
     server.run(shutdown::signal()).await;
