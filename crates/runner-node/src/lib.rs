@@ -23,6 +23,7 @@ pub mod admission;
 pub mod capture;
 pub mod config;
 pub mod engine;
+pub mod policy;
 pub mod routes;
 pub mod sandbox;
 pub mod shutdown;
@@ -129,6 +130,11 @@ impl Server {
     /// within the configured grace period, and returns.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let state = self.state;
+        let reloader = state
+            .config
+            .policy_file
+            .clone()
+            .map(|path| state.policy.watch(path));
         let drain = state.admission.clone();
         let grace = state.config.shutdown_grace();
         let stop = async move {
@@ -147,6 +153,9 @@ impl Server {
             () = state.admission.grace_expired(grace) => {
                 tracing::warn!(?grace, "grace period over, exiting with runs in flight");
             }
+        }
+        if let Some(reloader) = reloader {
+            reloader.abort();
         }
     }
 }

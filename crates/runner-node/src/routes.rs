@@ -20,6 +20,7 @@ use warp::{Filter, Rejection};
 use crate::admission::Admission;
 use crate::config::Config;
 use crate::engine::Runtime;
+use crate::policy::LivePolicy;
 use crate::sandbox::{self, Input, Limits, Report};
 use crate::{Error, Result};
 
@@ -33,7 +34,7 @@ pub struct State {
     pub(crate) config: Arc<Config>,
     pub(crate) admission: Admission,
     /// What sandboxes may do: limits, env names, data mounts.
-    pub(crate) policy: Arc<SandboxPolicy>,
+    pub(crate) policy: LivePolicy,
     /// SHA-256 of the bearer token run endpoints require, if auth is on. Comparing digests
     /// keeps the comparison's timing independent of how much of the token a caller guessed.
     auth_digest: Option<[u8; 32]>,
@@ -50,7 +51,7 @@ impl State {
         State {
             runtime,
             admission: Admission::new(policy.limits.max_concurrent_runs as usize),
-            policy: Arc::new(policy),
+            policy: LivePolicy::new(policy),
             config: Arc::new(config),
             auth_digest: auth_token.map(|t| digest(&t)),
         }
@@ -129,9 +130,10 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
 
 async fn handle_run(state: State, request: RunRequest) -> Response {
     let result = async {
-        let (input, limits) = admit_request(&state.policy, request)?;
+        let policy = state.policy.current();
+        let (input, limits) = admit_request(&policy, request)?;
         let _slot = state.admission.admit(state.config.queue_timeout()).await?;
-        sandbox::run(&state.runtime, &state.policy, input, limits).await
+        sandbox::run(&state.runtime, &policy, input, limits).await
     }
     .await;
     match result {

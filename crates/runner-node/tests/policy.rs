@@ -122,3 +122,44 @@ async fn a_bad_policy_file_stops_the_start_with_a_clear_error() {
         assert!(message.contains("policy.yaml"), "{message}");
     }
 }
+
+#[tokio::test]
+async fn a_changed_policy_file_is_reloaded_and_a_broken_one_ignored() {
+    let fixture = Fixture::new(POLICY);
+    let server = TestServer::start_with(fixture.config()).await;
+    let path = fixture.dir.path().join("policy.yaml");
+    let lang = json!({"code": "import os\nprint(os.environ['TZ'])", "env": {"TZ": "UTC"}});
+    assert_eq!(
+        server.post(&lang).await.status,
+        422,
+        "TZ is not allowed yet"
+    );
+
+    std::fs::write(&path, "allowed_env: [TZ]\n").unwrap();
+    let reloaded = wait_for(|| async { server.post(&lang).await.status == 200 }).await;
+    assert!(reloaded, "the new policy did not take effect");
+
+    std::fs::write(&path, "limits: {nonsense: 1}\n").unwrap();
+    tokio::time::sleep(runner_node::policy::RELOAD_INTERVAL * 2).await;
+    assert_eq!(
+        server.post(&lang).await.status,
+        200,
+        "the broken file replaced the policy"
+    );
+    server.assert_still_serves().await;
+}
+
+/// Polls `check` for up to 10 seconds.
+async fn wait_for<F, Fut>(check: F) -> bool
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..50 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    false
+}
