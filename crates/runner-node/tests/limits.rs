@@ -134,3 +134,15 @@ async fn the_default_wasm_stack_lets_the_interpreter_raise_first() {
         "{res}"
     );
 }
+
+#[tokio::test]
+async fn a_limit_below_the_interpreter_floor_is_a_memory_limit() {
+    // python.wasm starts with 20 MiB of linear memory; 8 MiB cannot even instantiate it.
+    let server = TestServer::start().await;
+    let res = server
+        .run_json(json!({"code": "print(1)", "memory_mb": 8}))
+        .await;
+    assert_eq!(res["outcome"], "memory_limit", "{res}");
+    assert_eq!(res["res"]["status"], "Error");
+    server.assert_still_serves().await;
+}
