@@ -98,6 +98,15 @@ pub struct Config {
     #[arg(long = "allow-env", env = "RUNNER_ALLOW_ENV", value_delimiter = ',')]
     pub allow_env: Vec<String>,
 
+    /// How long a client may take to send a request's headers, in milliseconds; slower
+    /// connections (including idle keep-alive ones) are closed.
+    #[arg(long, env = "RUNNER_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
+
+    /// Most open client connections; past it new connections are closed at once.
+    #[arg(long, env = "RUNNER_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
     /// How long in-flight runs may go on after SIGTERM before the server exits, in milliseconds.
     #[arg(long, env = "RUNNER_SHUTDOWN_GRACE_MS", default_value_t = 30_000)]
     pub shutdown_grace_ms: u64,
@@ -212,6 +221,11 @@ impl Config {
                 self.wasm_stack_kb
             ));
         }
+        if self.max_connections == 0 || self.header_read_timeout_ms == 0 {
+            return invalid(
+                "--max-connections and --header-read-timeout-ms must be at least 1".into(),
+            );
+        }
         if self.max_concurrent_runs == 0 {
             return invalid("--max-concurrent-runs must be at least 1".into());
         }
@@ -264,6 +278,11 @@ impl Config {
     /// How long a request may wait for a slot.
     pub fn queue_timeout(&self) -> Duration {
         Duration::from_millis(self.queue_timeout_ms)
+    }
+
+    /// How long a client may take to send its headers.
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms)
     }
 
     /// How long in-flight runs may go on after SIGTERM.

@@ -26,6 +26,7 @@ pub mod engine;
 pub mod policy;
 pub mod routes;
 pub mod sandbox;
+pub mod serve;
 pub mod shutdown;
 
 pub use config::Config;
@@ -142,10 +143,13 @@ impl Server {
             tracing::info!("shutting down: no new runs, draining in-flight ones");
             drain.start_draining();
         };
-        let serving = warp::serve(routes::routes(state.clone()))
-            .incoming(self.listener)
-            .graceful(stop)
-            .run();
+        let serving = serve::serve(
+            self.listener,
+            routes::routes(state.clone()),
+            state.config.header_read_timeout(),
+            state.config.max_connections,
+            stop,
+        );
         // Connections drain by themselves; the grace period bounds how long in-flight runs may
         // keep the process alive after the signal.
         tokio::select! {
