@@ -100,12 +100,10 @@ impl Capture {
     pub fn finish(&self) -> Captured {
         let inner = self.lock();
         let join = |filter: &dyn Fn(Stream) -> bool| {
-            let bytes: Vec<u8> = inner
-                .chunks
-                .iter()
-                .filter(|(s, _)| filter(*s))
-                .flat_map(|(_, b)| b.iter().copied())
-                .collect();
+            let mut bytes = Vec::new();
+            for (_, chunk) in inner.chunks.iter().filter(|(s, _)| filter(*s)) {
+                bytes.extend_from_slice(chunk);
+            }
             String::from_utf8_lossy(&bytes).into_owned()
         };
         Captured {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use runner_api::policy::{PolicyLimits, SandboxPolicy};
+use runner_api::policy::{PolicyLimits, SandboxPolicy, WASM32_MAX_MEMORY_MB};
 
 use crate::{Error, Result};
 
@@ -18,9 +18,15 @@ use crate::{Error, Result};
 /// coherent), then every data mount's host folder must exist.
 pub fn load_policy(path: &Path) -> Result<SandboxPolicy> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    policy_from_text(path, &text)
+}
+
+/// Checks the contents `text` of the policy file at `path` (named in errors), as
+/// [`load_policy`] does.
+pub fn policy_from_text(path: &Path, text: &str) -> Result<SandboxPolicy> {
     let invalid =
         |message: String| Error::Config(format!("policy file {}: {message}", path.display()));
-    let policy = SandboxPolicy::from_yaml(&text).map_err(|e| invalid(e.to_string()))?;
+    let policy = SandboxPolicy::from_yaml(text).map_err(|e| invalid(e.to_string()))?;
     if let Some(mount) = policy.data_mounts.iter().find(|m| !m.host_path.is_dir()) {
         return Err(invalid(format!(
             "data mount {:?}: {} is not a folder",
@@ -30,9 +36,6 @@ pub fn load_policy(path: &Path) -> Result<SandboxPolicy> {
     }
     Ok(policy)
 }
-
-/// Largest memory a 32-bit WebAssembly guest can address.
-const WASM32_MAX_MEMORY_MB: u64 = 4096;
 
 /// `runner-node`: runs untrusted Python in a fresh WebAssembly sandbox per request.
 #[derive(Clone, Debug, Parser)]
@@ -268,11 +271,6 @@ impl Config {
                 Some(base.join("python-sandbox").join("modules"))
             }
         }
-    }
-
-    /// Default wall-time limit.
-    pub fn timeout(&self) -> Duration {
-        Duration::from_millis(self.timeout_ms)
     }
 
     /// How long a request may wait for a slot.

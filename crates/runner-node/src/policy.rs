@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use runner_api::policy::SandboxPolicy;
 
-use crate::config::load_policy;
+use crate::Error;
+use crate::config::policy_from_text;
 
 /// How often the policy file is read for changes.
 pub const RELOAD_INTERVAL: Duration = Duration::from_secs(2);
@@ -41,16 +42,18 @@ impl LivePolicy {
     pub fn watch(&self, path: PathBuf) -> tokio::task::JoinHandle<()> {
         let live = self.clone();
         tokio::spawn(async move {
-            let mut last = std::fs::read(&path).ok();
+            let read =
+                |path: &PathBuf| std::fs::read_to_string(path).map_err(|e| Error::io(path, e));
+            let mut last = read(&path).ok();
             let mut ticks = tokio::time::interval(RELOAD_INTERVAL);
             loop {
                 ticks.tick().await;
-                let now = std::fs::read(&path).ok();
-                if now == last {
+                let now = read(&path);
+                if now.as_ref().ok() == last.as_ref() {
                     continue;
                 }
-                last = now;
-                match load_policy(&path) {
+                last = now.as_ref().ok().cloned();
+                match now.and_then(|text| policy_from_text(&path, &text)) {
                     Ok(policy) if *live.current() == policy => {}
                     Ok(policy) => {
                         tracing::info!(path = %path.display(), "sandbox policy reloaded");

@@ -154,29 +154,29 @@ async fn handle_run(state: State, request: RunRequest) -> Response {
 
 /// Checks a request against the server's limits and policy.
 fn admit_request(policy: &SandboxPolicy, request: RunRequest) -> Result<(Input, Limits)> {
-    let config = &policy.limits;
+    let bounds = &policy.limits;
     let timeout_ms = match request.timeout_ms {
-        None => config.timeout_ms,
+        None => bounds.timeout_ms,
         Some(0) => {
             return Err(Error::InvalidRequest(
                 "timeout_ms must be at least 1".into(),
             ));
         }
-        Some(ms) if ms > config.max_timeout_ms => {
+        Some(ms) if ms > bounds.max_timeout_ms => {
             return Err(Error::LimitExceeded(format!(
                 "timeout_ms {ms} exceeds this server's maximum of {}",
-                config.max_timeout_ms
+                bounds.max_timeout_ms
             )));
         }
         Some(ms) => ms,
     };
     let memory_mb = match request.memory_mb {
-        None => config.memory_mb,
+        None => bounds.memory_mb,
         Some(0) => return Err(Error::InvalidRequest("memory_mb must be at least 1".into())),
-        Some(mb) if mb > config.max_memory_mb => {
+        Some(mb) if mb > bounds.max_memory_mb => {
             return Err(Error::LimitExceeded(format!(
                 "memory_mb {mb} exceeds this server's maximum of {}",
-                config.max_memory_mb
+                bounds.max_memory_mb
             )));
         }
         Some(mb) => mb,
@@ -193,7 +193,7 @@ fn admit_request(policy: &SandboxPolicy, request: RunRequest) -> Result<(Input, 
     let limits = Limits {
         timeout: std::time::Duration::from_millis(timeout_ms),
         memory_bytes: usize::try_from(memory_mb * 1024 * 1024).unwrap_or(usize::MAX),
-        output_bytes: usize::try_from(config.max_output_bytes).unwrap_or(usize::MAX),
+        output_bytes: usize::try_from(bounds.max_output_bytes).unwrap_or(usize::MAX),
     };
     let input = Input {
         code: request.code,
