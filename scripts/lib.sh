@@ -42,3 +42,22 @@ ensure_python_wasi() {
     [ -f "$dir/python.wasm" ] || { log "python-wasi/build.sh gave no python.wasm"; return 1; }
     export RUNNER_PYTHON_DIR="$dir"
 }
+
+# ensure_pytools: a venv with the Python test tools pinned in scripts/requirements-test.txt,
+# keyed by that file's digest (editing it builds a new venv; an unchanged one is reused).
+# Exports PYTOOLS (the venv) and puts its bin/ first on PATH.
+ensure_pytools() {
+    local req="$REPO_ROOT/scripts/requirements-test.txt" key python=python3
+    key="$(sha256sum "$req" | cut -c1-12)"
+    export PYTOOLS="$SANDBOX_CACHE/pytools-$key"
+    if [ ! -f "$PYTOOLS/.complete" ]; then
+        [ -x /usr/bin/python3 ] && python=/usr/bin/python3
+        ensure_apt python3-venv
+        rm -rf "$PYTOOLS"
+        log "creating $PYTOOLS from scripts/requirements-test.txt"
+        "$python" -m venv "$PYTOOLS"
+        "$PYTOOLS/bin/pip" install -q --disable-pip-version-check -r "$req"
+        touch "$PYTOOLS/.complete"
+    fi
+    export PATH="$PYTOOLS/bin:$PATH"
+}

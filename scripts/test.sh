@@ -9,6 +9,7 @@ cd "$REPO_ROOT"
 stage "tools (apt)" ensure_apt curl jq shellcheck
 stage "CPython for WASI" ensure_python_wasi
 stage "shellcheck" shellcheck -x scripts/*.sh python-wasi/*.sh examples/*.sh .ci/run
+stage "Python test tools" ensure_pytools
 stage "cargo fmt" cargo fmt --all --check
 stage "cargo clippy" cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
 if cargo nextest --version >/dev/null 2>&1; then
@@ -17,3 +18,6 @@ else
     # nextest runs each test in its own process and in parallel; plain cargo test also works.
     stage "cargo test" cargo test --locked --workspace --no-fail-fast
 fi
+# pytest exits 5 when it collects no tests: not a failure while a suite is empty.
+run_pytest() { python -m pytest || [ $? -eq 5 ]; }
+stage "pytest" run_pytest
