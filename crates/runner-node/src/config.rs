@@ -41,6 +41,10 @@ pub fn policy_from_text(path: &Path, text: &str) -> Result<SandboxPolicy> {
 #[derive(Clone, Debug, Parser)]
 #[command(name = "runner-node", version, about)]
 pub struct Config {
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on.
     #[arg(long, env = "RUNNER_HOST", default_value = "0.0.0.0")]
     pub host: IpAddr,
@@ -54,10 +58,16 @@ pub struct Config {
     #[arg(long, env = "RUNNER_PYTHON_DIR")]
     pub python_dir: PathBuf,
 
-    /// Folder where the compiled interpreter is cached between starts; empty disables the
-    /// cache. Defaults to `$XDG_CACHE_HOME/python-sandbox/modules` (or `~/.cache/...`).
-    #[arg(long, env = "RUNNER_MODULE_CACHE")]
+    /// Folder where the compiled interpreter snapshot is cached between starts; empty disables
+    /// the cache. Defaults to `$XDG_CACHE_HOME/python-sandbox/modules` (or `~/.cache/...`).
+    #[arg(long, env = "RUNNER_MODULE_CACHE", global = true)]
     pub module_cache: Option<PathBuf>,
+
+    /// Compiled interpreter snapshot written by `runner-node precompile` (e.g. baked into an
+    /// image). Used when it matches this python.wasm and wasmtime; otherwise ignored with a
+    /// warning, and the module cache (or a compile) serves instead.
+    #[arg(long, env = "RUNNER_PRECOMPILED", global = true)]
+    pub precompiled: Option<PathBuf>,
 
     /// Wall-time limit of a run when the request names none, in milliseconds.
     #[arg(long, env = "RUNNER_TIMEOUT_MS", default_value_t = 5_000)]
@@ -81,7 +91,12 @@ pub struct Config {
 
     /// WebAssembly stack available to a run, in KiB; deeper recursion in the interpreter ends
     /// the run with `stack_overflow` instead of harming the server.
-    #[arg(long, env = "RUNNER_WASM_STACK_KB", default_value_t = 4096)]
+    #[arg(
+        long,
+        env = "RUNNER_WASM_STACK_KB",
+        default_value_t = 4096,
+        global = true
+    )]
     pub wasm_stack_kb: usize,
 
     /// Runs executing at once; further requests wait for a slot.
@@ -133,6 +148,20 @@ pub struct Config {
     /// File holding the bearer token (surrounding whitespace ignored), e.g. a mounted Secret.
     #[arg(long, env = "RUNNER_AUTH_TOKEN_FILE", conflicts_with = "auth_token")]
     pub auth_token_file: Option<PathBuf>,
+}
+
+/// `runner-node` subcommands.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum Command {
+    /// Snapshots and compiles the interpreter into a file (for container images), then exits:
+    /// `runner-node --python-dir DIR precompile --output FILE`. The file is compiled for a
+    /// baseline CPU, so it loads on any host of the same architecture; start the server with
+    /// `--precompiled FILE` to use it.
+    Precompile {
+        /// Where to write the compiled snapshot (a `FILE.meta` is written beside it).
+        #[arg(long)]
+        output: PathBuf,
+    },
 }
 
 /// How log lines are written.

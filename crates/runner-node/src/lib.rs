@@ -6,8 +6,10 @@
 //!                 (parse,     (bounded      (fresh Store:
 //!                  limits)     slots)        WASI ctx, limits,
 //!                                            output capture)
-//!                                  ▲
-//!   built once at start:  engine::Runtime (Engine, compiled CPython, Linker, InstancePre)
+//!                                  ▲      each run: a copy-on-write instance of
+//!                                  │      the initialised interpreter's snapshot
+//!   built once at start:  engine::Runtime (Engine with a pooling allocator, the compiled
+//!                         snapshot from cache / snapshot, Linker, InstancePre)
 //! ```
 //!
 //! [`Server::bind`] validates the configuration, loads the interpreter and binds the socket;
@@ -20,6 +22,7 @@ use std::path::{Path, PathBuf};
 use tokio::net::TcpListener;
 
 pub mod admission;
+pub mod cache;
 pub mod capture;
 pub mod config;
 pub mod engine;
@@ -28,6 +31,7 @@ pub mod routes;
 pub mod sandbox;
 pub mod serve;
 pub mod shutdown;
+pub mod snapshot;
 
 pub use config::Config;
 pub use engine::Runtime;
@@ -54,6 +58,9 @@ pub enum Error {
         /// wasmtime's error, with its causes.
         message: String,
     },
+    /// The interpreter snapshot cannot be made or loaded, or does not run.
+    #[error("interpreter snapshot: {0}")]
+    Snapshot(String),
     /// The request is well-formed JSON but does not describe a valid run.
     #[error("{0}")]
     InvalidRequest(String),
@@ -94,6 +101,19 @@ impl Error {
     }
 }
 
+/// Snapshots and compiles the interpreter of `config` into `output` (`runner-node precompile`).
+pub async fn precompile(config: Config, output: PathBuf) -> Result<cache::Precompiled> {
+    config.validate()?;
+    let slots = config.policy()?.limits.max_concurrent_runs;
+    tokio::task::spawn_blocking(move || {
+        let engine = wasmtime::Engine::new(&engine::engine_config(&config, slots))
+            .map_err(Error::wasm("creating engine"))?;
+        cache::precompile(&engine, &config, &output)
+    })
+    .await
+    .map_err(|e| Error::Config(format!("precompiling panicked: {e}")))?
+}
+
 /// A bound, ready server: the interpreter is loaded and the socket listens.
 pub struct Server {
     listener: TcpListener,
@@ -107,9 +127,11 @@ impl Server {
         let auth_token = config.resolve_auth_token()?;
         let policy = config.policy()?;
         let loader = config.clone();
-        let runtime = tokio::task::spawn_blocking(move || Runtime::load(&loader))
+        let slots = policy.limits.max_concurrent_runs;
+        let runtime = tokio::task::spawn_blocking(move || Runtime::load(&loader, slots))
             .await
             .map_err(|e| Error::Config(format!("loading the interpreter panicked: {e}")))??;
+        sandbox::self_check(&runtime, &policy).await?;
         let addr = config.listen_addr();
         let listener = TcpListener::bind(addr)
             .await
