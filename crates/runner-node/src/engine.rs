@@ -27,6 +27,11 @@ const HOST_STACK_HEADROOM: usize = 1024 * 1024;
 /// limiter (the run's `memory_mb`) is the only memory bound a run meets.
 const POOL_MAX_MEMORY_BYTES: usize = 1 << 32;
 
+/// Largest initial memory always turned into one copy-on-write image. wasmtime's default
+/// (16 MiB) is below the snapshot's heap (about 20 MiB), past which it falls back to copying
+/// the data into every instance: several milliseconds per run.
+const DENSE_IMAGE_BYTES: u64 = 256 << 20;
+
 /// Function-table entries a pooled slot can hold (CPython's table has about 6,000).
 const POOL_TABLE_ELEMENTS: usize = 20_000;
 
@@ -94,6 +99,7 @@ pub fn engine_config(config: &Config, slots: u32) -> WasmConfig {
         // Each instance maps the snapshot's memory copy-on-write from the compiled artefact:
         // instantiation copies nothing, and an idle slot holds no memory.
         .memory_init_cow(true)
+        .memory_guaranteed_dense_image_size(DENSE_IMAGE_BYTES)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     baseline_cpu(&mut wasm);
     wasm
