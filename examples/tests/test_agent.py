@@ -30,7 +30,7 @@ class ScriptedLLM:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                llm.requests.append((dict(self.headers), body))
+                llm.requests.append((self.headers, body))  # case-insensitive
                 if self.path != "/v1/chat/completions" or not llm.replies:
                     self.send_error(404 if llm.replies else 500)
                     return

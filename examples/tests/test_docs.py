@@ -9,6 +9,7 @@ The Kubernetes commands are run by the e2e suite on a real cluster.
 
 import json
 import re
+import shlex
 import subprocess
 import urllib.request
 import uuid
@@ -21,22 +22,43 @@ DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^```(console|sh)\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
+def commands(kind: str, body: str):
+    """(command, the output shown after it or None) for each command of a block; a command
+    may span lines (a trailing backslash, or a quote left open)."""
+    lines = body.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if kind == "console":
+            if not line.startswith("$ "):
+                continue
+            line = line[2:]
+        command = line
+        while True:
+            try:
+                shlex.split(command)
+                complete = not command.endswith("\\")
+            except ValueError:  # a quote still open
+                complete = False
+            if complete or i >= len(lines):
+                break
+            command += "\n" + lines[i]
+            i += 1
+        shown = None
+        if kind == "console" and i < len(lines) and not lines[i].startswith("$ "):
+            shown = lines[i]
+        yield command, shown
+
+
 def local_commands():
     """(where, command, expected output or None) for every local curl in the docs."""
     found = []
     for doc in DOCS:
         for kind, body in BLOCK.findall(doc.read_text()):
-            lines = body.replace("\\\n", " ").splitlines()
-            for i, line in enumerate(lines):
-                command = line[2:] if kind == "console" and line.startswith("$ ") else line
-                if kind == "console" and not line.startswith("$ "):
-                    continue
-                if not (command.startswith("curl ") and "localhost:3000" in command):
-                    continue
-                expected = None
-                if kind == "console" and i + 1 < len(lines) and not lines[i + 1].startswith("$ "):
-                    expected = lines[i + 1]
-                found.append((f"{doc.relative_to(REPO)}: {command[:60]}", command, expected))
+            for command, shown in commands(kind, body):
+                if command.startswith("curl ") and "localhost:3000" in command:
+                    found.append((f"{doc.relative_to(REPO)}: {command[:60]}", command, shown))
     return found
 
 
