@@ -138,7 +138,11 @@ fn locked_down_has_tight_limits_read_only_data_and_one_caller() {
         .volumes
         .iter()
         .flatten()
-        .find(|v| v.config_map.as_ref().and_then(|c| c.name.as_deref()) == Some("reference-data"))
+        .find(|v| {
+            v.config_map
+                .as_ref()
+                .is_some_and(|c| c.name == "reference-data")
+        })
         .expect("a volume of the reference-data ConfigMap");
     assert_eq!(config_map["metadata"]["name"], "reference-data");
     let mount = pod.containers[0]
