@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-AGENT = Path(__file__).resolve().parents[1] / "agent/agent.py"
+REPO = Path(__file__).resolve().parents[2]
+AGENT = REPO / "examples/agent/agent.py"
 
 # The first attempt forgets an import; the fix prints the number; then the answer.
 BROKEN = "total = sum(p * p for p in range(2, 100) if all(p % d for d in range(2, isqrt(p) + 1)))\nprint(total)\n"
@@ -152,3 +153,11 @@ def test_an_unreachable_model_is_a_clear_error(runner):
     )
     assert result.returncode == 2
     assert "the model API failed: Connection error" in result.stderr
+
+
+def test_the_documented_client_is_the_tested_one():
+    def pins(path):
+        lines = (REPO / path).read_text().splitlines()
+        return {line for line in lines if line.startswith("openai==")}
+
+    assert pins("examples/agent/requirements.txt") == pins("scripts/requirements-test.txt") != set()
