@@ -63,7 +63,9 @@ async fn main() -> anyhow::Result<()> {
         Ok(times)
     };
     let pass = timed("pass", RUN_ROUNDS).await?;
+    let faults_before = minor_faults()?;
     let hello = timed("print('hi')", RUN_ROUNDS).await?;
+    let faults_per_hello = (minor_faults()? - faults_before) as f64 / RUN_ROUNDS as f64;
 
     let fib = run(&runtime, &policy, FIB, limits).await?;
     let fib27_s: f64 = fib.output.stdout.trim().parse()?;
@@ -83,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
             "hello_us": micros(&hello),
             "no_snapshot_hello_us": micros(&no_snapshot),
             "fib27_s": fib27_s,
+            "minor_faults_per_hello": faults_per_hello,
             "pss_per_sandbox_bytes": pss_per_sandbox,
             "concurrent_sandboxes": CONCURRENT_SANDBOXES,
             "snapshot_memory_bytes": runtime.snapshot_memory_bytes,
@@ -125,6 +128,21 @@ async fn pss_per_sandbox(
         anyhow::ensure!(report.outcome == Outcome::Completed, "{report:?}");
     }
     Ok((during as f64 - before as f64) / CONCURRENT_SANDBOXES as f64)
+}
+
+/// Minor page faults of this process so far (`/proc/self/stat`, field 10).
+fn minor_faults() -> anyhow::Result<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat")?;
+    // Fields after the command name, which is parenthesised and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    Ok(fields
+        .get(7)
+        .ok_or_else(|| anyhow::anyhow!("short /proc/self/stat"))?
+        .parse()?)
 }
 
 fn pss_bytes() -> anyhow::Result<u64> {

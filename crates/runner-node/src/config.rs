@@ -60,7 +60,7 @@ pub struct Config {
 
     /// Folder where the compiled interpreter snapshot is cached between starts; empty disables
     /// the cache. Defaults to `$XDG_CACHE_HOME/python-sandbox/modules` (or `~/.cache/...`).
-    #[arg(long, env = "RUNNER_MODULE_CACHE", global = true)]
+    #[arg(long, env = "RUNNER_MODULE_CACHE", global = true, value_parser = any_path())]
     pub module_cache: Option<PathBuf>,
 
     /// Compiled interpreter snapshot written by `runner-node precompile` (e.g. baked into an
@@ -68,6 +68,13 @@ pub struct Config {
     /// warning, and the module cache (or a compile) serves instead.
     #[arg(long, env = "RUNNER_PRECOMPILED", global = true)]
     pub precompiled: Option<PathBuf>,
+
+    /// Folder under which each run's `/work` is created and removed again. Defaults to
+    /// `/dev/shm` when it is a writable folder (memory-backed: making and removing a folder
+    /// there costs microseconds, on a disk filesystem up to milliseconds), else the system's
+    /// temporary folder (`TMPDIR`).
+    #[arg(long, env = "RUNNER_WORK_ROOT")]
+    pub work_root: Option<PathBuf>,
 
     /// Wall-time limit of a run when the request names none, in milliseconds.
     #[arg(long, env = "RUNNER_TIMEOUT_MS", default_value_t = 5_000)]
@@ -162,6 +169,13 @@ pub enum Command {
         #[arg(long)]
         output: PathBuf,
     },
+}
+
+/// A path that may be empty (clap's own path parser refuses an empty value, which here means
+/// "none").
+fn any_path() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::OsStringValueParser::new().map(PathBuf::from)
 }
 
 /// How log lines are written.
@@ -286,6 +300,20 @@ impl Config {
         self.python_dir.join("lib")
     }
 
+    /// The folder under which runs' working directories are made (see `--work-root`).
+    pub fn work_root(&self) -> PathBuf {
+        if let Some(root) = &self.work_root {
+            return root.clone();
+        }
+        // Writable for this user: a folder can be made there (and is removed at once).
+        let shm = Path::new("/dev/shm");
+        if tempfile::tempdir_in(shm).is_ok() {
+            shm.to_owned()
+        } else {
+            std::env::temp_dir()
+        }
+    }
+
     /// Where compiled modules are cached, if anywhere.
     pub fn module_cache_dir(&self) -> Option<PathBuf> {
         match &self.module_cache {
@@ -355,8 +383,7 @@ mod tests {
 
     #[test]
     fn empty_module_cache_disables_it() {
-        let mut c = config();
-        c.module_cache = Some(PathBuf::new());
+        let c = Config::parse_from(["runner-node", "--python-dir", "/p", "--module-cache", ""]);
         assert_eq!(c.module_cache_dir(), None);
     }
 }

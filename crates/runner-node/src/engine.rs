@@ -41,6 +41,8 @@ pub struct Runtime {
     pub(crate) pre: InstancePre<HostState>,
     /// The host folder preopened read-only as the guest's `/usr/local/lib`.
     pub(crate) python_lib: PathBuf,
+    /// The host folder under which each run's `/work` is made.
+    pub(crate) work_root: PathBuf,
     /// Linear memory every run starts with (the snapshot's heap): no `memory_mb` below it can
     /// run.
     pub snapshot_memory_bytes: u64,
@@ -71,6 +73,7 @@ impl Runtime {
             engine,
             pre,
             python_lib: config.python_lib(),
+            work_root: config.work_root(),
             snapshot_memory_bytes,
         }))
     }

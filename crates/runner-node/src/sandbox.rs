@@ -115,7 +115,7 @@ pub async fn run(
     input: Input,
     limits: Limits,
 ) -> Result<Report> {
-    let work = prepare_work_dir(&input.files)?;
+    let work = prepare_work_dir(&runtime.work_root, &input.files)?;
     let capture = Capture::new(limits.output_bytes);
     let mut store = new_store(runtime, policy, input, limits, &work, &capture)?;
     let started = Instant::now();
@@ -206,7 +206,7 @@ fn new_store(
 /// Builds a run's store and instantiates the snapshot in it, then drops both: what every run
 /// pays before its program starts (for benchmarks).
 pub async fn instantiate_only(runtime: &Runtime, policy: &SandboxPolicy) -> Result<()> {
-    let work = prepare_work_dir(&BTreeMap::new())?;
+    let work = prepare_work_dir(&runtime.work_root, &BTreeMap::new())?;
     let capture = Capture::new(0);
     let limits = Limits {
         timeout: Duration::from_secs(1),
@@ -281,11 +281,11 @@ fn classify(result: wasmtime::Result<()>, memory_refused: bool) -> (Outcome, Opt
 }
 
 /// Creates the run's private working directory holding the request's files.
-fn prepare_work_dir(files: &BTreeMap<String, String>) -> Result<TempDir> {
+fn prepare_work_dir(root: &Path, files: &BTreeMap<String, String>) -> Result<TempDir> {
     let dir = tempfile::Builder::new()
         .prefix("run-")
-        .tempdir()
-        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        .tempdir_in(root)
+        .map_err(|e| Error::io(root, e))?;
     for (name, contents) in files {
         let relative = checked_relative_path(name)?;
         let path = dir.path().join(relative);
