@@ -98,20 +98,28 @@ def wrk(url, script, threads, connections, seconds):
 
 
 def http(server_bin, python_dir, script):
-    env = dict(os.environ, RUNNER_PYTHON_DIR=python_dir, RUST_LOG="warn,runner_node=info")
+    env = dict(os.environ, RUNNER_PYTHON_DIR=python_dir, RUST_LOG="info")
+    # Logs go to a file, as a collector would take them: a pipe nobody reads would block the
+    # server once full.
+    logs = tempfile.NamedTemporaryFile("w+", suffix=".log")
     started = time.perf_counter()
     server = subprocess.Popen(
         [server_bin, "--host", "127.0.0.1", "--port", "0", "--log-format", "json"],
-        env=env, stdout=subprocess.PIPE, text=True)
+        env=env, stdout=logs, text=True)
     try:
-        for line in server.stdout:
-            entry = json.loads(line)
-            if entry["fields"].get("message") == "runner-node listening":
-                ready_ms = (time.perf_counter() - started) * 1e3
-                addr = entry["fields"]["addr"]
-                break
-        else:
-            raise RuntimeError("runner-node exited before listening")
+        addr = None
+        with open(logs.name) as reader:
+            while addr is None:
+                line = reader.readline()
+                if not line:
+                    if server.poll() is not None:
+                        raise RuntimeError("runner-node exited before listening")
+                    time.sleep(0.001)
+                    continue
+                entry = json.loads(line)
+                if entry["fields"].get("message") == "runner-node listening":
+                    ready_ms = (time.perf_counter() - started) * 1e3
+                    addr = entry["fields"]["addr"]
         url = f"http://{addr}/run"
         request = urllib.request.Request(url, data=b'{"code": "print(1)"}',
                                          headers={"Content-Type": "application/json"})
@@ -123,7 +131,8 @@ def http(server_bin, python_dir, script):
                 "http_hello_us_p50": p50, "http_hello_us_p99": p99, "http_hello_rps": rate}
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=60)
+        logs.close()
 
 
 def summary(rounds, key):
@@ -179,7 +188,9 @@ def report(rounds, args, took):
         "parentheses; ratios use the medians of this same run.",
         "",
         f"- machine: {cpu}, {os.cpu_count()} cores, Linux {platform.release()}",
-        f"- date: {datetime.date.today().isoformat()}; the whole benchmark took {took:.0f} s",
+        f"- date: {datetime.date.today().isoformat()}; the whole benchmark took {took:.0f} s; "
+        f"load average (1 min) {args.load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
+        "(above 0 means other work shared the cores)",
         f"- command: `bash scripts/bench.sh{' --rounds ' + str(args.rounds) if args.rounds != 3 else ''}`",
         "- runner-node: dev profile (our crates at opt-level 1, dependencies at 3), pooling "
         "allocator, snapshot compiled for x86-64-v2",
@@ -241,6 +252,7 @@ def main():
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     os.environ["RUNNER_PYTHON_DIR"] = args.python_dir
+    args.load_before = os.getloadavg()[0]
     began = time.perf_counter()
     rounds = []
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:

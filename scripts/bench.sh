@@ -12,7 +12,10 @@ cd "$REPO_ROOT"
 stage "tools (apt)" ensure_apt wrk hyperfine python3
 stage "CPython for WASI" ensure_python_wasi
 stage "cargo build" cargo build --locked -p runner-node --bin runner-node --example bench
+# Private copies: another checkout sharing the target dir may rebuild them meanwhile.
+bins="$(mktemp -d)"
+trap 'rm -rf "$bins"' EXIT
+cp "$CARGO_TARGET_DIR/debug/examples/bench" "$CARGO_TARGET_DIR/debug/runner-node" "$bins/"
 stage "benchmark" /usr/bin/python3 scripts/bench.py "$@" \
-    --bench-bin "$CARGO_TARGET_DIR/debug/examples/bench" \
-    --server-bin "$CARGO_TARGET_DIR/debug/runner-node" \
+    --bench-bin "$bins/bench" --server-bin "$bins/runner-node" \
     --python-dir "$RUNNER_PYTHON_DIR" --out docs/benchmarks.md
