@@ -23,6 +23,18 @@ NAMESPACE = "sandbox-system"
 # The oldest Kubernetes the project supports (docs/install.md): CEL rules, native sidecars.
 KUBE_VERSION = "1.29.0"
 
+# Every optional object at once; rendered by several tests.
+EVERYTHING = {
+    "metrics": {"serviceMonitor": {"enabled": True}},
+    "defaultPool": {"enabled": True, "spec": {"replicas": 2}},
+    "operator": {
+        "replicas": 2,
+        "networkPolicy": {
+            "metricsFrom": [{"namespaceSelector": {"matchLabels": {"name": "monitoring"}}}]
+        },
+    },
+}
+
 
 def updating() -> bool:
     """Whether generated files are to be rewritten instead of compared."""

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chart import REPO, render
-from test_values import EVERYTHING
+from chart import EVERYTHING, REPO, render
 
 SKIPS = {
     "CKV_K8S_11": "CPU limits: a CPU limit throttles the process (CFS quota) even on an idle "

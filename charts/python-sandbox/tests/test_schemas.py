@@ -6,8 +6,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 
-from chart import KUBE_VERSION, only, render
-from test_values import EVERYTHING
+from chart import EVERYTHING, KUBE_VERSION, only, render
 
 VERSIONS = [KUBE_VERSION, kubernetes_validate.latest_version()]
 # Kinds whose schema comes from a CRD, not from Kubernetes: checked below, or not ours.

@@ -5,6 +5,7 @@ import pytest
 
 from chart import (
     CHART,
+    EVERYTHING,
     KUBE_VERSION,
     NAMESPACE,
     kinds,
@@ -57,19 +58,6 @@ def test_lint_is_clean_with_every_option_on():
     report = helm.lint(CHART, EVERYTHING, strict=True, namespace=NAMESPACE)
     problems = [m for m in report["messages"] if m["severity"] >= 2] + report["errors"]
     assert not problems, problems
-
-
-# Every optional object at once; also used by the schema and checkov tests.
-EVERYTHING = {
-    "metrics": {"serviceMonitor": {"enabled": True}},
-    "defaultPool": {"enabled": True, "spec": {"replicas": 2}},
-    "operator": {
-        "replicas": 2,
-        "networkPolicy": {
-            "metricsFrom": [{"namespaceSelector": {"matchLabels": {"name": "monitoring"}}}]
-        },
-    },
-}
 
 
 def test_operator_image_tag_digest_and_pull_policy():

@@ -1,0 +1,298 @@
+"""The container images, built by scripts/images.sh and run on this machine's Docker engine the
+way a hardened cluster runs them: read-only root filesystem, a numeric non-root user, every
+capability dropped, no new privileges, no network, a memory limit. The client reaches
+runner-node inside the container's own network namespace (nsenter), as a pod's neighbour would.
+
+Skipped, with the reason, only where no Docker engine answers."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+UID = 65532
+# The container's memory limit, and how much of it one guest may ask for: the server, its
+# compiled interpreter and a guest that grows to its own limit must all fit.
+MEMORY_LIMIT = "768m"
+GUEST_MEMORY_MB = 384
+STOP_DEADLINE_S = 20
+
+
+def docker(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["docker", *args], capture_output=True, text=True, check=check, timeout=timeout
+    )
+
+
+def docker_available() -> str | None:
+    """Why Docker cannot be used here, or None when it can."""
+    if shutil.which("docker") is None:
+        return "no docker command on PATH"
+    probe = subprocess.run(["docker", "info"], capture_output=True, text=True, check=False)
+    if probe.returncode != 0:
+        return f"no Docker engine reachable: {probe.stderr.strip()[:300]}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def images() -> dict[str, dict]:
+    """Builds both images; {name: {"ref", "size"}}. Skips only when no Docker engine answers."""
+    unavailable = docker_available()
+    if unavailable:
+        pytest.skip(f"the image tests need a Docker engine: {unavailable}")
+    started = time.monotonic()
+    result = subprocess.run(
+        ["bash", str(REPO / "scripts" / "images.sh"), "--tag", "test"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    built = {}
+    for line in result.stdout.splitlines():
+        name, ref, size = line.split()
+        built[name] = {"ref": ref, "size": int(size)}
+    assert set(built) == {"runner-node", "runner-operator"}, result.stdout
+    print(f"images built in {time.monotonic() - started:.0f}s: {built}")
+    return built
+
+
+class Runner:
+    """A runner-node container; requests go in through its network namespace."""
+
+    def __init__(self, image: str, tmp: Path):
+        data = tmp / "docs"
+        data.mkdir()
+        (data / "readme.txt").write_text("granted by the policy\n")
+        policy = tmp / "policy.yaml"
+        policy.write_text(
+            "limits:\n"
+            f"  max_memory_mb: {GUEST_MEMORY_MB}\n"
+            "  max_concurrent_runs: 4\n"
+            "data_mounts:\n"
+            "  - name: docs\n"
+            "    host_path: /var/run/runner/data/docs\n"
+            "    guest_path: /data/docs\n"
+        )
+        self.name = f"runner-node-test-{uuid.uuid4().hex[:8]}"
+        docker(
+            "run", "--detach", "--name", self.name,
+            "--read-only", "--user", f"{UID}:{UID}", "--cap-drop", "ALL",
+            "--security-opt", "no-new-privileges", "--network", "none",
+            "--memory", MEMORY_LIMIT, "--memory-swap", MEMORY_LIMIT,
+            "--tmpfs", "/tmp:rw,size=256m,mode=1777",
+            "--volume", f"{policy}:/etc/runner/policy.yaml:ro",
+            "--volume", f"{data}:/var/run/runner/data/docs:ro",
+            "--env", "RUNNER_POLICY_FILE=/etc/runner/policy.yaml",
+            "--env", "RUNNER_SHUTDOWN_GRACE_MS=15000",
+            image,
+        )  # fmt: skip
+        self.pid = self.inspect()["State"]["Pid"]
+        self.wait_ready()
+
+    def inspect(self) -> dict:
+        return json.loads(docker("inspect", self.name).stdout)[0]
+
+    def curl(self, path: str, body: dict | None = None, timeout: float = 60) -> tuple[int, str]:
+        """(status, body) of a request to runner-node, from inside its network namespace."""
+        command = ["nsenter", "-t", str(self.pid), "-n", "curl", "-sS", "-o", "-"]
+        command += ["-w", "\n%{http_code}", "--max-time", str(timeout)]
+        if body is not None:
+            command += ["-H", "Content-Type: application/json", "--data-binary", json.dumps(body)]
+        result = subprocess.run(
+            [*command, f"http://127.0.0.1:3000{path}"], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, f"curl {path}: {result.stderr}\nlogs:\n{self.logs()}"
+        text, _, status = result.stdout.rpartition("\n")
+        return int(status), text
+
+    def run(self, code: str, **fields) -> dict:
+        status, text = self.curl("/run", {"code": code, **fields})
+        assert status == 200, f"{status} {text}"
+        return json.loads(text)
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            assert self.inspect()["State"]["Running"], f"container exited:\n{self.logs()}"
+            probe = subprocess.run(
+                ["nsenter", "-t", str(self.pid), "-n", "curl", "-sf", "http://127.0.0.1:3000/ready"],
+                capture_output=True,
+                check=False,
+            )
+            if probe.returncode == 0:
+                return
+            time.sleep(0.5)
+        pytest.fail(f"runner-node never became ready:\n{self.logs()}")
+
+    def logs(self) -> str:
+        result = docker("logs", self.name, check=False)
+        return result.stdout + result.stderr
+
+    def remove(self) -> None:
+        docker("rm", "--force", self.name, check=False)
+
+
+@pytest.fixture
+def runner(images, tmp_path):
+    container = Runner(images["runner-node"]["ref"], tmp_path)
+    yield container
+    container.remove()
+
+
+def test_runner_node_image_is_small(images):
+    size = images["runner-node"]["size"]
+    print(f"runner-node image: {size / 2**20:.1f} MiB")
+    assert size < 128 * 2**20, f"runner-node image is {size / 2**20:.1f} MiB"
+
+
+def test_operator_image_is_small(images):
+    size = images["runner-operator"]["size"]
+    print(f"runner-operator image: {size / 2**20:.1f} MiB")
+    assert size < 64 * 2**20, f"runner-operator image is {size / 2**20:.1f} MiB"
+
+
+@pytest.mark.parametrize("name", ["runner-node", "runner-operator"])
+def test_image_runs_as_non_root_with_no_shell_and_nothing_writable(images, name):
+    ref = images[name]["ref"]
+    config = json.loads(docker("image", "inspect", ref).stdout)[0]["Config"]
+    assert config["User"] == f"{UID}:{UID}"
+    container = docker("create", ref).stdout.strip()
+    try:
+        exported = subprocess.run(
+            ["docker", "export", container], capture_output=True, check=True
+        ).stdout
+    finally:
+        docker("rm", container)
+    with tarfile.open(fileobj=io.BytesIO(exported)) as tar:
+        members = tar.getmembers()
+    names = {m.name.lstrip("./") for m in members}
+    assert f"usr/local/bin/{name}" in names
+    for forbidden in ("bin/sh", "usr/bin/sh", "bin/bash", "usr/bin/apt", "usr/bin/dpkg", "sbin/apk"):
+        assert forbidden not in names, f"{forbidden} in {name}"
+    # Everything is root's and read-only for the runtime user, but the sticky /tmp (a tmpfs or
+    # emptyDir in practice) and the files Docker itself adds to every container.
+    docker_own = {"tmp", "dev", "proc", "sys", "etc/hosts", "etc/hostname", "etc/resolv.conf"}
+    writable = [
+        m.name
+        for m in members
+        if (m.uid != 0 or m.mode & 0o022)
+        and not m.issym()
+        and not any(m.name.lstrip("./").startswith(d) for d in docker_own | {".dockerenv"})
+    ]
+    assert not writable, writable
+
+
+def test_runner_node_serves_health_ready_and_runs(runner):
+    assert runner.curl("/health") == (200, "ok")
+    assert runner.curl("/ready")[0] == 200
+    hello = runner.run("print('hello from the image')")
+    assert hello["res"] == {"status": "Ok", "output": "hello from the image\n"}, hello
+
+
+def test_a_sandbox_sees_only_what_the_policy_grants(runner):
+    listing = runner.run(
+        "import os\n"
+        "for top in ['/', '/usr/local/lib', '/data', '/data/docs', '/work', '/etc', '/proc',\n"
+        "            '/opt', '/tmp', '/var/run/runner/data']:\n"
+        "    try:\n"
+        "        print(top, sorted(os.listdir(top)))\n"
+        "    except OSError as e:\n"
+        "        print(top, type(e).__name__)\n"
+        "print(open('/data/docs/readme.txt').read().strip())\n"
+    )
+    lines = dict(line.split(" ", 1) for line in listing["stdout"].splitlines() if " " in line)
+    assert lines["/usr/local/lib"] == "['python3.13']", listing
+    assert lines["/data/docs"] == "['readme.txt']", listing
+    assert lines["/work"] == "[]", listing
+    for hidden in ("/", "/etc", "/proc", "/opt", "/tmp", "/var/run/runner/data"):
+        assert lines[hidden] in ("FileNotFoundError", "PermissionError", "OSError"), (hidden, listing)
+    assert "granted by the policy" in listing["stdout"]
+    refused = runner.run("open('/data/docs/new.txt', 'w')")
+    assert refused["res"]["status"] == "Error"
+    assert "Error" in refused["stderr"], refused
+
+
+def test_a_guest_at_its_memory_limit_leaves_the_server_alive(runner):
+    bomb = runner.run(
+        "chunks = []\nwhile True:\n    chunks.append(bytearray(8 << 20))", memory_mb=GUEST_MEMORY_MB
+    )
+    assert bomb["outcome"] == "memory_limit", bomb
+    # A guest that uses most of its limit still completes.
+    again = runner.run("print(len(bytearray(300 << 20)))", memory_mb=GUEST_MEMORY_MB)
+    assert again["stdout"] == f"{300 << 20}\n", again
+    state = runner.inspect()["State"]
+    assert state["Running"] and not state["OOMKilled"], state
+    assert runner.run("print(1)")["stdout"] == "1\n"
+
+
+def test_sigterm_drains_then_exits_0_within_the_deadline(runner):
+    in_flight = subprocess.Popen(
+        ["nsenter", "-t", str(runner.pid), "-n", "curl", "-sS", "--max-time", "60",
+         "-H", "Content-Type: application/json",
+         "--data-binary", json.dumps({"code": "import time\ntime.sleep(2)\nprint('done')"}),
+         "http://127.0.0.1:3000/run"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(0.5)
+    docker("stop", "--time", str(STOP_DEADLINE_S), runner.name, timeout=STOP_DEADLINE_S + 30)
+    answer, _ = in_flight.communicate(timeout=60)
+    assert json.loads(answer)["stdout"] == "done\n", answer
+    state = runner.inspect()["State"]
+    # 137 would mean Docker had to SIGKILL it at the deadline.
+    assert state["ExitCode"] == 0, (state, runner.logs())
+    assert not state["OOMKilled"]
+
+
+def test_operator_image_prints_its_crd(images):
+    printed = docker(
+        "run", "--rm", "--read-only", "--user", f"{UID}:{UID}", "--cap-drop", "ALL",
+        "--security-opt", "no-new-privileges", "--network", "none",
+        images["runner-operator"]["ref"], "crd",
+    ).stdout  # fmt: skip
+    assert printed == (REPO / "crds" / "pythonsandboxpool.yaml").read_text()
+
+
+def instructions_after_copy(text: str, stage: str | None = None) -> list[str]:
+    """The instructions of a Dockerfile (or of its stage `stage`) after its COPY line."""
+    if stage:
+        text = text.split(f" AS {stage}\n", 1)[1].split("\nFROM ", 1)[0]
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    copy = next(i for i, line in enumerate(lines) if line.startswith("COPY "))
+    return lines[copy + 1 :]
+
+
+@pytest.mark.parametrize("name", ["runner-node", "runner-operator"])
+def test_release_dockerfile_ends_like_the_local_one(name):
+    local = (REPO / "images" / f"{name}.Dockerfile").read_text()
+    release = (REPO / "images" / "release.Dockerfile").read_text()
+    assert instructions_after_copy(release, name) == instructions_after_copy(local)
+
+
+def test_dockerfiles_pass_checkov():
+    program = os.environ.get("CHECKOV")
+    assert program, "checkov not found: run `source scripts/lib.sh && ensure_checkov`"
+    result = subprocess.run(
+        [program, "--directory", str(REPO / "images"), "--framework", "dockerfile",
+         "--output", "json", "--quiet", "--compact", "--skip-download",
+         # HEALTHCHECK: Kubernetes ignores it (the pods have liveness and readiness probes),
+         # and an image without a shell or curl has nothing to run it with.
+         "--skip-check", "CKV_DOCKER_2"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    report = json.loads(result.stdout)
+    reports = report if isinstance(report, list) else [report]
+    failed = [f["check_id"] for r in reports for f in r.get("results", {}).get("failed_checks", [])]
+    assert result.returncode == 0 and not failed, result.stdout[-3000:]
+    scanned = sum(r.get("summary", {}).get("resource_count", 0) for r in reports)
+    assert scanned == len(list((REPO / "images").glob("*.Dockerfile"))), result.stdout[-3000:]
