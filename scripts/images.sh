@@ -73,13 +73,36 @@ copy_libraries() {
     done
 }
 
-# add_python: the CPython-for-WASI build, read-only for everyone (with the bytecode the build
-# compiled: a read-only stdlib without it would be compiled again by every run).
+# add_python: the CPython-for-WASI build, read-only for everyone. The standard library goes in
+# as one zip of its bytecode at lib/python3XY.zip, which CPython puts first on sys.path, so the
+# sources (and a second copy of everything) stay out of the image. lib/python3.X/ keeps what
+# must be a folder: os.py (CPython's landmark for finding its prefix), site-packages (where
+# runner-node mounts its sitecustomize.py) and the license.
 add_python() {
-    mkdir -p "$ROOTFS$PYTHON_IN_IMAGE"
-    cp "$RUNNER_PYTHON_DIR/python.wasm" "$ROOTFS$PYTHON_IN_IMAGE/"
-    cp -r "$RUNNER_PYTHON_DIR/lib" "$ROOTFS$PYTHON_IN_IMAGE/"
-    chmod -R a-w "$ROOTFS$PYTHON_IN_IMAGE"
+    local src="$RUNNER_PYTHON_DIR/lib" dest="$ROOTFS$PYTHON_IN_IMAGE" stdlib
+    stdlib="$(basename "$(compgen -G "$src/python3.*")")"
+    mkdir -p "$dest/lib/$stdlib/site-packages" "$dest/lib/$stdlib/lib-dynload"
+    # Data for wasmtime, not a program of the image.
+    install -m 0444 "$RUNNER_PYTHON_DIR/python.wasm" "$dest/"
+    cp "$src/$stdlib/os.py" "$src/$stdlib/LICENSE.txt" "$dest/lib/$stdlib/"
+    python3 - "$src/$stdlib" "$dest/lib/${stdlib//./}.zip" <<'PY'
+import sys, zipfile
+from pathlib import Path
+
+stdlib, out = Path(sys.argv[1]), sys.argv[2]
+tag = "cpython-" + stdlib.name.removeprefix("python").replace(".", "")
+with zipfile.ZipFile(out, "w") as zf:
+    for py in sorted(stdlib.rglob("*.py")):
+        module = py.relative_to(stdlib)
+        if module.parts[0] == "site-packages":
+            continue
+        # python-wasi/build.sh compiles every module to unchecked-hash bytecode.
+        pyc = py.parent / "__pycache__" / f"{py.stem}.{tag}.pyc"
+        # A fixed timestamp: the same inputs give the same zip, byte for byte.
+        entry = zipfile.ZipInfo(str(module.with_suffix(".pyc")), date_time=(1980, 1, 1, 0, 0, 0))
+        zf.writestr(entry, pyc.read_bytes(), zipfile.ZIP_DEFLATED, 9)
+PY
+    chmod -R a-w "$dest"
 }
 
 # precompile: the interpreter compiled by the image's runner-node, stored in the module cache

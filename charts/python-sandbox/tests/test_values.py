@@ -5,6 +5,7 @@ import pytest
 
 from chart import (
     CHART,
+    CRD_TEMPLATE,
     EVERYTHING,
     KUBE_VERSION,
     NAMESPACE,
@@ -23,7 +24,9 @@ DIGEST = "sha256:" + "ab" * 32
 
 
 def test_defaults_match_the_reviewed_snapshot():
-    files = render_files()
+    # The CRD is left out: test_crd.py pins it to crds/, and 1600 generated lines would bury
+    # the chart's own changes in review.
+    files = {p: b for p, b in render_files().items() if not p.endswith(CRD_TEMPLATE.name)}
     text = "".join(f"# Source: {path}\n{body.strip()}\n" for path, body in sorted(files.items()))
     if updating():
         SNAPSHOT.write_text(text)
@@ -179,7 +182,8 @@ def test_service_monitor_scrapes_the_admin_port():
     ]
     monitor = only(objects, "ServiceMonitor")
     assert monitor["metadata"]["labels"]["r"] == "p"
-    assert monitor["spec"]["endpoints"] == [{"port": "admin", "path": "/metrics", "interval": "15s"}]
+    endpoint = {"port": "admin", "path": "/metrics", "interval": "15s"}
+    assert monitor["spec"]["endpoints"] == [endpoint]
     assert set(monitor["spec"]["selector"]["matchLabels"].items()) <= set(
         service["metadata"]["labels"].items()
     )
