@@ -35,17 +35,38 @@ STAGING="$SANDBOX_CACHE/images"
 PYTHON_IN_IMAGE=/opt/python-sandbox/python
 MODULES_IN_IMAGE=/opt/python-sandbox/modules
 
+# build_binaries: builds runner-node and runner-operator and copies them to $STAGING/bin.
 build_binaries() {
-    if [ "$profile" = release ]; then
-        cargo build --locked --release -p runner-node -p runner-operator
-        BIN_DIR="$CARGO_TARGET_DIR/release"
-    else
-        # The whole workspace with its tests, as cargo nextest builds it: the same features, so
-        # after scripts/test.sh this compiles nothing (building only the two binaries would
-        # unify features differently and rebuild much of the dependency tree).
-        cargo build --locked --workspace --all-targets
-        BIN_DIR="$CARGO_TARGET_DIR/debug"
-    fi
+    local attempt
+    for attempt in 1 2 3; do
+        if [ "$profile" = release ]; then
+            cargo build --locked --release -p runner-node -p runner-operator
+        else
+            # The whole workspace with its tests, as cargo nextest builds it: the same features,
+            # so after scripts/test.sh this compiles nothing (building only the two binaries
+            # would unify features differently and rebuild much of the dependency tree).
+            cargo build --locked --workspace --all-targets
+        fi
+        copy_binaries && return 0
+        log "attempt $attempt: a build in another checkout replaced the binaries; building again"
+    done
+    return 1
+}
+
+# copy_binaries: copies the binaries out of the target dir. Checkouts share the target dir, so
+# a build in another one may have replaced a binary since ours; in the dev profile the debug
+# info names the checkout that built it, and a foreign binary fails. (No grep -q: it would
+# stop reading, and strings' SIGPIPE would fail the pipeline.)
+copy_binaries() {
+    local name dir="$CARGO_TARGET_DIR/debug"
+    [ "$profile" = release ] && dir="$CARGO_TARGET_DIR/release"
+    mkdir -p "$STAGING/bin"
+    for name in runner-node runner-operator; do
+        cp "$dir/$name" "$STAGING/bin/$name"
+        if [ "$profile" = dev ] && ! strings -n 8 "$STAGING/bin/$name" | grep -xF "$REPO_ROOT" >/dev/null; then
+            return 1
+        fi
+    done
 }
 
 # new_rootfs NAME: an empty root filesystem for image NAME, with the non-root user's entry and
@@ -59,8 +80,8 @@ new_rootfs() {
     printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/nonexistent:/sbin/nologin\n' \
         >"$ROOTFS/etc/passwd"
     printf 'root:x:0:\nnonroot:x:65532:\n' >"$ROOTFS/etc/group"
-    strip --strip-debug -o "$ROOTFS/usr/local/bin/$name" "$BIN_DIR/$name"
-    copy_libraries "$BIN_DIR/$name"
+    strip --strip-debug -o "$ROOTFS/usr/local/bin/$name" "$STAGING/bin/$name"
+    copy_libraries "$STAGING/bin/$name"
 }
 
 # copy_libraries BINARY: copies the shared libraries BINARY loads (and the dynamic loader) into
@@ -154,6 +175,7 @@ runner_operator() {
 
 build_images() { docker_build runner-node && docker_build runner-operator; }
 
+stage "tools (apt)" ensure_apt binutils
 stage "CPython for WASI" ensure_python_wasi
 stage "binaries ($profile)" build_binaries
 stage "runner-node rootfs" runner_node
