@@ -156,16 +156,13 @@ def runner(images, tmp_path):
     container.remove()
 
 
-def test_runner_node_image_is_small(images):
-    size = images["runner-node"]["size"]
-    print(f"runner-node image: {size / 2**20:.1f} MiB")
-    assert size < 128 * 2**20, f"runner-node image is {size / 2**20:.1f} MiB"
-
-
-def test_operator_image_is_small(images):
-    size = images["runner-operator"]["size"]
-    print(f"runner-operator image: {size / 2**20:.1f} MiB")
-    assert size < 64 * 2**20, f"runner-operator image is {size / 2**20:.1f} MiB"
+# Regression guards with room above today's sizes (docs/install.md: 62 MiB and 25 MiB; the aim
+# for runner-node is 64 MiB): a jump past them is a change to look at, not noise.
+@pytest.mark.parametrize(("name", "budget_mib"), [("runner-node", 72), ("runner-operator", 32)])
+def test_image_is_small(images, name, budget_mib):
+    size_mib = images[name]["size"] / 2**20
+    print(f"{name} image: {size_mib:.1f} MiB")
+    assert size_mib <= budget_mib, f"{name} image is {size_mib:.1f} MiB, over {budget_mib} MiB"
 
 
 def image_files(ref: str) -> list[tarfile.TarInfo]:

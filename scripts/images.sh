@@ -98,7 +98,9 @@ copy_libraries() {
 # as one zip of its bytecode at lib/python3XY.zip, which CPython puts first on sys.path, so the
 # sources (and a second copy of everything) stay out of the image. lib/python3.X/ keeps what
 # must be a folder: os.py (CPython's landmark for finding its prefix), site-packages (where
-# runner-node mounts its sitecustomize.py) and the license.
+# runner-node mounts its sitecustomize.py) and the license. Stored, not deflated: every run is a
+# fresh interpreter that would inflate each module it imports again (an import-heavy run took
+# 470 ms deflated against 300 ms stored or from the folder); registries compress layers anyway.
 add_python() {
     local src="$RUNNER_PYTHON_DIR/lib" dest="$ROOTFS$PYTHON_IN_IMAGE" stdlib
     stdlib="$(basename "$(compgen -G "$src/python3.*")")"
@@ -121,7 +123,7 @@ with zipfile.ZipFile(out, "w") as zf:
         pyc = py.parent / "__pycache__" / f"{py.stem}.{tag}.pyc"
         # A fixed timestamp: the same inputs give the same zip, byte for byte.
         entry = zipfile.ZipInfo(str(module.with_suffix(".pyc")), date_time=(1980, 1, 1, 0, 0, 0))
-        zf.writestr(entry, pyc.read_bytes(), zipfile.ZIP_DEFLATED, 9)
+        zf.writestr(entry, pyc.read_bytes(), zipfile.ZIP_STORED)
 PY
     chmod -R a-w "$dest"
 }
