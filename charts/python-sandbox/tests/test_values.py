@@ -286,3 +286,25 @@ def test_contradicting_values_fail_with_what_to_change(values, message):
     with pytest.raises(helm.HelmRenderError) as refused:
         render(values)
     assert message in str(refused.value)
+
+
+def test_every_value_is_documented_in_values_yaml():
+    # Each key has a comment right above it, unless it only groups keys (`operator:`) or sits
+    # inside a documented value (the default of `operator.resources`).
+    undocumented = []
+    documented_indent = None  # indent of the documented value we are inside, if any
+    lines = (CHART / "values.yaml").read_text().splitlines()
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(stripped)
+        if documented_indent is not None and indent > documented_indent:
+            continue
+        documented_indent = None
+        nested = i + 1 < len(lines) and lines[i + 1].startswith(" " * (indent + 2))
+        if lines[i - 1].strip().startswith("#"):
+            documented_indent = indent
+        elif not (stripped.endswith(":") and nested):
+            undocumented.append(stripped)
+    assert not undocumented, undocumented
