@@ -10,7 +10,8 @@ LABEL org.opencontainers.image.title="runner-node" \
       org.opencontainers.image.licenses="Apache-2.0"
 COPY rootfs/ /
 ENV RUNNER_PYTHON_DIR=/opt/python-sandbox/python \
-    RUNNER_MODULE_CACHE=/opt/python-sandbox/modules \
+    RUNNER_PRECOMPILED=/opt/python-sandbox/python.cwasm \
+    RUNNER_MODULE_CACHE="" \
     RUNNER_LOG_FORMAT=json \
     TMPDIR=/tmp
 # The distroless "nonroot" ids, which the operator's pods also run as.

@@ -33,7 +33,7 @@ done
 
 STAGING="$SANDBOX_CACHE/images"
 PYTHON_IN_IMAGE=/opt/python-sandbox/python
-MODULES_IN_IMAGE=/opt/python-sandbox/modules
+PRECOMPILED_IN_IMAGE=/opt/python-sandbox/python.cwasm
 
 # build_binaries: builds runner-node and runner-operator and copies them to $STAGING/bin.
 build_binaries() {
@@ -128,29 +128,15 @@ PY
     chmod -R a-w "$dest"
 }
 
-# precompile: the interpreter compiled by the image's runner-node, stored in the module cache
-# the image points RUNNER_MODULE_CACHE at, so a container starts without compiling.
-# TODO(precompile): when `runner-node precompile --output FILE` lands, call it here and set
-# RUNNER_PRECOMPILED in images/runner-node.Dockerfile instead: the operator's pods mount their
-# own RUNNER_MODULE_CACHE, which hides this one and makes each new pod compile (~6 s).
+# precompile: the interpreter snapshot compiled by the image's own runner-node, at the path
+# the image's RUNNER_PRECOMPILED names. Compiled for a baseline CPU, so it loads on any node;
+# a node that cannot use it says so in the log and compiles its own (docs/snapshot.md).
 precompile() {
-    local log="$STAGING/runner-node/precompile.log" pid
-    mkdir -p "$ROOTFS$MODULES_IN_IMAGE"
-    RUNNER_PYTHON_DIR="$ROOTFS$PYTHON_IN_IMAGE" RUNNER_MODULE_CACHE="$ROOTFS$MODULES_IN_IMAGE" \
-        "$ROOTFS/usr/local/bin/runner-node" --host 127.0.0.1 --port 0 >"$log" 2>&1 &
-    pid=$!
-    # Compiling CPython takes seconds; on a busy machine, minutes.
-    for _ in $(seq 600); do
-        grep -q "runner-node listening" "$log" && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 1
-    done
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" || true
-    if ! compgen -G "$ROOTFS$MODULES_IN_IMAGE/*.cwasm" >/dev/null; then
-        log "runner-node did not compile the interpreter:" && cat "$log" >&2 && return 1
-    fi
-    chmod -R a-w "$ROOTFS$MODULES_IN_IMAGE"
+    local log="$STAGING/runner-node/precompile.log"
+    RUNNER_PYTHON_DIR="$ROOTFS$PYTHON_IN_IMAGE" "$ROOTFS/usr/local/bin/runner-node" \
+        precompile --output "$ROOTFS$PRECOMPILED_IN_IMAGE" >"$log" 2>&1 ||
+        { log "runner-node precompile failed:" && cat "$log" >&2 && return 1; }
+    chmod a-w "$ROOTFS$PRECOMPILED_IN_IMAGE" "$ROOTFS$PRECOMPILED_IN_IMAGE.meta"
 }
 
 # docker_build NAME: builds image NAME from images/NAME.Dockerfile and the staged rootfs.
