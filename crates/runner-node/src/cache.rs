@@ -5,7 +5,7 @@
 //! Every artefact `FILE` has a `FILE.meta` beside it naming its key and its SHA-256. The key is a
 //! digest of everything the artefact is made from: python.wasm, the stdlib build, the snapshot's
 //! init source, runner-node's version and the engine's compatibility hash (wasmtime version,
-//! target CPU features, settings). An artefact whose key differs (stale), whose bytes do not
+//! target CPU features, settings) plus the compile settings that hash leaves out. An artefact whose key differs (stale), whose bytes do not
 //! match their digest (corrupt, truncated) or that wasmtime refuses (built for another CPU) is
 //! reported and replaced, never run.
 
@@ -137,6 +137,7 @@ fn artefact_key(engine: &Engine, config: &Config, wasm: &[u8]) -> String {
         .update(std::fs::read(config.python_dir.join("BUILD-INFO")).unwrap_or_default());
     digest.0.update(snapshot::INIT_SOURCE);
     digest.0.update(env!("CARGO_PKG_VERSION"));
+    digest.0.update(crate::engine::COMPILE_SETTINGS);
     engine.precompile_compatibility_hash().hash(&mut digest);
     hex(&digest.0.finalize()[..16])
 }

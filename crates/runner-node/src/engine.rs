@@ -32,6 +32,11 @@ const POOL_MAX_MEMORY_BYTES: usize = 1 << 32;
 /// the data into every instance: several milliseconds per run.
 const DENSE_IMAGE_BYTES: u64 = 256 << 20;
 
+/// Compile-time settings that wasmtime's compatibility hash does not cover (it ignores the dense
+/// image size): part of every compiled artefact's key, so changing one recompiles.
+pub const COMPILE_SETTINGS: &str = "dense-image-bytes=268435456";
+const _: () = assert!(DENSE_IMAGE_BYTES == 268_435_456, "update COMPILE_SETTINGS");
+
 /// Function-table entries a pooled slot can hold (CPython's table has about 6,000).
 const POOL_TABLE_ELEMENTS: usize = 20_000;
 
