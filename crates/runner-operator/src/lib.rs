@@ -22,6 +22,7 @@ pub mod policy;
 pub mod rbac;
 pub mod resources;
 pub mod status;
+pub mod webhook;
 
 use runner_api::pool::PythonSandboxPool;
 
