@@ -134,6 +134,8 @@ pub struct Options {
     pub admin_addr: SocketAddr,
     /// Leader election; `None` runs without (one replica only, or local development).
     pub lease: Option<LeaseOptions>,
+    /// The sidecar webhook, served by every replica; `None` serves none.
+    pub webhook: Option<crate::webhook_server::WebhookOptions>,
 }
 
 /// Where the leader-election Lease lives and who this replica is.
@@ -154,6 +156,7 @@ pub async fn run(client: Client, options: Options) -> Result<()> {
         namespace,
         admin_addr,
         lease,
+        webhook,
     } = options;
     let pools: Api<PythonSandboxPool> = scoped(&client, namespace.as_deref());
     // Fail fast with a clear message when the CRD is missing or RBAC forbids listing pools.
@@ -177,6 +180,11 @@ pub async fn run(client: Client, options: Options) -> Result<()> {
     let ctx = Arc::new(Context::new(client.clone(), settings, reporter));
     // Health is served while waiting for the Lease too: a standby replica is healthy.
     let admin = tokio::spawn(admin::serve(listener, ctx.metrics.clone()));
+    // Every replica answers the webhook, leader or standby: the Service picks any ready one.
+    let webhook = match webhook {
+        Some(options) => Some(crate::webhook_server::start(client.clone(), options).await?),
+        None => None,
+    };
 
     let (lost_tx, lost_rx) = tokio::sync::oneshot::channel::<()>();
     let holder = match lease {
@@ -234,6 +242,9 @@ pub async fn run(client: Client, options: Options) -> Result<()> {
         })
         .await;
     admin.abort();
+    if let Some(webhook) = webhook {
+        webhook.abort();
+    }
     if let Some(holder) = holder {
         holder.abort();
     }

@@ -15,6 +15,7 @@
 //! and is tested against an in-memory API (see `tests/`).
 
 pub mod admin;
+pub mod certs;
 pub mod controller;
 pub mod lease;
 pub mod metrics;
@@ -22,6 +23,8 @@ pub mod policy;
 pub mod rbac;
 pub mod resources;
 pub mod status;
+pub mod webhook;
+pub mod webhook_server;
 
 use runner_api::pool::PythonSandboxPool;
 
@@ -66,6 +69,10 @@ pub enum Error {
     #[error("leadership lost")]
     LeadershipLost,
 
+    /// The webhook's certificates could not be made, read or stored.
+    #[error("webhook certificates: {0}")]
+    Certificate(String),
+
     /// An object could not be serialised (a bug in the operator).
     #[error("serialising {what}: {message}")]
     Serialize {
@@ -89,6 +96,7 @@ impl Error {
             Error::Serialize { .. } => "serialize",
             Error::Listen { .. } => "listen",
             Error::LeadershipLost => "leadership_lost",
+            Error::Certificate(_) => "certificate",
         }
     }
 
@@ -100,7 +108,8 @@ impl Error {
             Error::MissingMetadata(_)
             | Error::Serialize { .. }
             | Error::Listen { .. }
-            | Error::LeadershipLost => "InternalError",
+            | Error::LeadershipLost
+            | Error::Certificate(_) => "InternalError",
         }
     }
 

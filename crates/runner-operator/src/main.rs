@@ -4,6 +4,8 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use runner_operator::controller;
 use runner_operator::resources::Settings;
+use runner_operator::webhook::WebhookConfig;
+use runner_operator::webhook_server::WebhookOptions;
 use tracing_subscriber::EnvFilter;
 
 /// Reconciles PythonSandboxPool resources into pools of runner-node pods.
@@ -25,7 +27,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the controller (the default).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Print the PythonSandboxPool CustomResourceDefinition as YAML.
     Crd,
     /// Print the ClusterRole and the leader-election Role the operator needs, as YAML.
@@ -67,6 +69,38 @@ struct RunArgs {
     #[arg(long, env = "POD_NAME", default_value = "runner-operator-local")]
     identity: String,
 
+    /// Serve the sidecar webhook (`POST /mutate`, TLS) on this address; not set: no webhook.
+    /// Needs POD_NAMESPACE (where its certificate Secret lives).
+    #[arg(long, env = "WEBHOOK_ADDR")]
+    webhook_addr: Option<std::net::SocketAddr>,
+
+    /// The Secret holding the webhook's CA and serving certificate (made and renewed by the
+    /// operator; the one Secret its Role may touch).
+    #[arg(
+        long,
+        env = "WEBHOOK_SECRET",
+        default_value = "runner-operator-webhook-tls"
+    )]
+    webhook_secret: String,
+
+    /// The webhook's Service: its DNS names go into the serving certificate.
+    #[arg(
+        long,
+        env = "WEBHOOK_SERVICE",
+        default_value = "runner-operator-webhook"
+    )]
+    webhook_service: String,
+
+    /// MutatingWebhookConfiguration whose caBundle the operator keeps current. Not set: leave
+    /// the caBundle to someone else (cert-manager's CA injector).
+    #[arg(long, env = "WEBHOOK_CONFIGURATION")]
+    webhook_configuration: Option<String>,
+
+    /// Namespaces whose pods are never injected, besides kube-system, kube-public,
+    /// kube-node-lease and the operator's own (comma-separated).
+    #[arg(long, env = "WEBHOOK_EXCLUDE_NAMESPACES", value_delimiter = ',')]
+    webhook_exclude_namespaces: Vec<String>,
+
     /// Log format: `json` (one object per line, for log collectors) or `text`.
     #[arg(long, env = "LOG_FORMAT", default_value = "json", value_parser = ["json", "text"])]
     log_format: String,
@@ -84,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", runner_operator::rbac_yaml(&namespace)?);
             return Ok(());
         }
-        Some(Command::Run(args)) => args,
+        Some(Command::Run(args)) => *args,
         None => cli.run,
     };
 
@@ -99,10 +133,32 @@ async fn main() -> anyhow::Result<()> {
     let client = kube::Client::try_default()
         .await
         .context("no Kubernetes configuration (in-cluster service account or kubeconfig)")?;
+    let settings = Settings {
+        default_image: args.runner_image,
+    };
+    let webhook = match args.webhook_addr {
+        None => None,
+        Some(addr) => {
+            let namespace = args
+                .lease_namespace
+                .clone()
+                .context("--webhook-addr needs POD_NAMESPACE (--lease-namespace): the namespace of the webhook's Secret")?;
+            let mut config = WebhookConfig::new(settings.clone(), Some(&namespace));
+            config
+                .excluded_namespaces
+                .extend(args.webhook_exclude_namespaces);
+            Some(WebhookOptions {
+                addr,
+                namespace,
+                secret: args.webhook_secret,
+                service: args.webhook_service,
+                configuration: args.webhook_configuration,
+                config,
+            })
+        }
+    };
     let options = controller::Options {
-        settings: Settings {
-            default_image: args.runner_image,
-        },
+        settings,
         namespace: args.namespace,
         admin_addr: args.admin_addr,
         lease: args
@@ -112,6 +168,7 @@ async fn main() -> anyhow::Result<()> {
                 name: args.lease_name,
                 identity: args.identity,
             }),
+        webhook,
     };
     controller::run(client, options).await?;
     Ok(())

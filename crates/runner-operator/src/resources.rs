@@ -390,13 +390,92 @@ fn pod_template(
     policy: &SandboxPolicy,
     policy_hash: &str,
 ) -> PodTemplateSpec {
+    let Runner { container, volumes } = runner_parts(meta.name, spec, settings, policy, "");
+    let placement = spec.placement.clone().unwrap_or_default();
+    let mut annotations = BTreeMap::new();
+    annotations.insert(labels::POLICY_HASH.to_string(), policy_hash.to_string());
+
+    PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: Some(meta.labels()),
+            annotations: Some(annotations),
+            ..ObjectMeta::default()
+        }),
+        spec: Some(PodSpec {
+            // Runners need no Kubernetes API access at all; a token would only be loot.
+            automount_service_account_token: Some(false),
+            // Service-discovery env vars would leak the namespace's services into the process.
+            enable_service_links: Some(false),
+            security_context: Some(PodSecurityContext {
+                run_as_non_root: Some(true),
+                run_as_user: Some(layout::RUN_AS),
+                run_as_group: Some(layout::RUN_AS),
+                seccomp_profile: Some(runtime_default_seccomp()),
+                ..PodSecurityContext::default()
+            }),
+            // runner-node drains in-flight runs for up to 30 s after SIGTERM.
+            termination_grace_period_seconds: Some(45),
+            node_selector: (!placement.node_selector.is_empty()).then_some(placement.node_selector),
+            tolerations: (!placement.tolerations.is_empty()).then_some(placement.tolerations),
+            affinity: placement.affinity,
+            containers: vec![container],
+            volumes: Some(volumes),
+            ..PodSpec::default()
+        }),
+    }
+}
+
+/// A pool's runner-node container and the volumes it mounts: what a runner pod of the pool
+/// runs, and what the sidecar webhook injects into application pods.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Runner {
+    /// The `runner-node` container, listening on [`layout::HTTP_PORT`] on every address.
+    pub container: Container,
+    /// Its volumes: the policy ConfigMap, the scratch and module-cache emptyDirs, the data
+    /// mounts.
+    pub volumes: Vec<Volume>,
+}
+
+/// The runner of `pool` as [`desired`] builds it for the pool's own pods, with every volume
+/// name prefixed by `volume_prefix` (so it can join a pod that has volumes of its own).
+/// Fails as [`desired`] does when the spec cannot be honoured.
+pub fn runner(
+    pool: &PythonSandboxPool,
+    settings: &Settings,
+    volume_prefix: &str,
+) -> Result<Runner> {
+    let name = pool
+        .metadata
+        .name
+        .as_deref()
+        .ok_or(Error::MissingMetadata("name"))?;
+    check_name(name)?;
+    check_combinations(&pool.spec)?;
+    let policy = policy::from_spec(&pool.spec)?;
+    Ok(runner_parts(
+        name,
+        &pool.spec,
+        settings,
+        &policy,
+        volume_prefix,
+    ))
+}
+
+fn runner_parts(
+    pool_name: &str,
+    spec: &PythonSandboxPoolSpec,
+    settings: &Settings,
+    policy: &SandboxPolicy,
+    volume_prefix: &str,
+) -> Runner {
+    let named = |name: &str| format!("{volume_prefix}{name}");
     let scratch_limit =
         u128::from(policy.scratch_quota_bytes) * u128::from(policy.limits.max_concurrent_runs);
     let mut volumes = vec![
         Volume {
-            name: "policy".into(),
+            name: named("policy"),
             config_map: Some(ConfigMapVolumeSource {
-                name: config_map_name(meta.name),
+                name: config_map_name(pool_name),
                 items: Some(vec![KeyToPath {
                     key: layout::POLICY_KEY.into(),
                     path: layout::POLICY_KEY.into(),
@@ -407,7 +486,7 @@ fn pod_template(
             ..Volume::default()
         },
         Volume {
-            name: "scratch".into(),
+            name: named("scratch"),
             empty_dir: Some(EmptyDirVolumeSource {
                 medium: None,
                 // Every run may fill its quota at once; the volume holds no more than that.
@@ -416,7 +495,7 @@ fn pod_template(
             ..Volume::default()
         },
         Volume {
-            name: "module-cache".into(),
+            name: named("module-cache"),
             empty_dir: Some(EmptyDirVolumeSource {
                 medium: None,
                 size_limit: Some(Quantity(layout::MODULE_CACHE_SIZE.into())),
@@ -425,12 +504,17 @@ fn pod_template(
         },
     ];
     let mut mounts = vec![
-        mount("policy", layout::POLICY_DIR, true),
-        mount("scratch", layout::SCRATCH_DIR, false),
-        mount("module-cache", layout::MODULE_CACHE_DIR, false),
+        mount(&named("policy"), layout::POLICY_DIR, true),
+        mount(&named("scratch"), layout::SCRATCH_DIR, false),
+        mount(&named("module-cache"), layout::MODULE_CACHE_DIR, false),
     ];
-    for data in &spec.data_mounts {
-        let volume = format!("data-{}", data.name);
+    for (index, data) in spec.data_mounts.iter().enumerate() {
+        let mut volume = named(&format!("data-{}", data.name));
+        // A volume name is a DNS label: a long mount name under a prefix falls back to its
+        // position, which is as stable as the pool's spec.
+        if !volume_prefix.is_empty() && volume.len() > 63 {
+            volume = named(&format!("data-{index}"));
+        }
         volumes.push(Volume {
             name: volume.clone(),
             config_map: data.config_map.as_ref().map(|cm| ConfigMapVolumeSource {
@@ -460,76 +544,47 @@ fn pod_template(
         ..Probe::default()
     };
 
-    let placement = spec.placement.clone().unwrap_or_default();
-    let mut annotations = BTreeMap::new();
-    annotations.insert(labels::POLICY_HASH.to_string(), policy_hash.to_string());
-
-    PodTemplateSpec {
-        metadata: Some(ObjectMeta {
-            labels: Some(meta.labels()),
-            annotations: Some(annotations),
-            ..ObjectMeta::default()
-        }),
-        spec: Some(PodSpec {
-            // Runners need no Kubernetes API access at all; a token would only be loot.
-            automount_service_account_token: Some(false),
-            // Service-discovery env vars would leak the namespace's services into the process.
-            enable_service_links: Some(false),
-            security_context: Some(PodSecurityContext {
-                run_as_non_root: Some(true),
-                run_as_user: Some(layout::RUN_AS),
-                run_as_group: Some(layout::RUN_AS),
-                seccomp_profile: Some(SeccompProfile {
-                    type_: "RuntimeDefault".into(),
-                    localhost_profile: None,
-                }),
-                ..PodSecurityContext::default()
+    let container = Container {
+        name: "runner-node".into(),
+        image: Some(
+            spec.image
+                .clone()
+                .unwrap_or_else(|| settings.default_image.clone()),
+        ),
+        image_pull_policy: spec.image_pull_policy.map(|p| p.as_str().to_string()),
+        env: Some(vec![
+            env("RUNNER_POLICY_FILE", layout::POLICY_FILE),
+            env("RUNNER_MODULE_CACHE", layout::MODULE_CACHE_DIR),
+            env("TMPDIR", layout::SCRATCH_DIR),
+        ]),
+        ports: Some(vec![
+            port("http", layout::HTTP_PORT),
+            port("admin", layout::ADMIN_PORT),
+        ]),
+        liveness_probe: Some(http_probe("/health", 10, 3)),
+        readiness_probe: Some(http_probe("/ready", 5, 2)),
+        resources: Some(spec.resources.clone().unwrap_or_else(default_resources)),
+        security_context: Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+            read_only_root_filesystem: Some(true),
+            run_as_non_root: Some(true),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".into()]),
+                add: None,
             }),
-            // runner-node drains in-flight runs for up to 30 s after SIGTERM.
-            termination_grace_period_seconds: Some(45),
-            node_selector: (!placement.node_selector.is_empty()).then_some(placement.node_selector),
-            tolerations: (!placement.tolerations.is_empty()).then_some(placement.tolerations),
-            affinity: placement.affinity,
-            containers: vec![Container {
-                name: "runner-node".into(),
-                image: Some(
-                    spec.image
-                        .clone()
-                        .unwrap_or_else(|| settings.default_image.clone()),
-                ),
-                image_pull_policy: spec.image_pull_policy.map(|p| p.as_str().to_string()),
-                env: Some(vec![
-                    env("RUNNER_POLICY_FILE", layout::POLICY_FILE),
-                    env("RUNNER_MODULE_CACHE", layout::MODULE_CACHE_DIR),
-                    env("TMPDIR", layout::SCRATCH_DIR),
-                ]),
-                ports: Some(vec![
-                    port("http", layout::HTTP_PORT),
-                    port("admin", layout::ADMIN_PORT),
-                ]),
-                liveness_probe: Some(http_probe("/health", 10, 3)),
-                readiness_probe: Some(http_probe("/ready", 5, 2)),
-                resources: Some(spec.resources.clone().unwrap_or_else(default_resources)),
-                security_context: Some(SecurityContext {
-                    allow_privilege_escalation: Some(false),
-                    read_only_root_filesystem: Some(true),
-                    run_as_non_root: Some(true),
-                    capabilities: Some(Capabilities {
-                        drop: Some(vec!["ALL".into()]),
-                        add: None,
-                    }),
-                    seccomp_profile: Some(SeccompProfile {
-                        type_: "RuntimeDefault".into(),
-                        localhost_profile: None,
-                    }),
-                    ..SecurityContext::default()
-                }),
-                volume_mounts: Some(mounts),
-                ..Container::default()
-            }],
-            volumes: Some(volumes),
-            ..PodSpec::default()
+            seccomp_profile: Some(runtime_default_seccomp()),
+            ..SecurityContext::default()
         }),
+        volume_mounts: Some(mounts),
+        ..Container::default()
+    };
+    Runner { container, volumes }
+}
+
+fn runtime_default_seccomp() -> SeccompProfile {
+    SeccompProfile {
+        type_: "RuntimeDefault".into(),
+        localhost_profile: None,
     }
 }
 
@@ -617,7 +672,8 @@ fn mount(name: &str, path: &str, read_only: bool) -> VolumeMount {
     }
 }
 
-fn env(name: &str, value: &str) -> EnvVar {
+/// A plain `name=value` environment variable.
+pub fn env(name: &str, value: &str) -> EnvVar {
     EnvVar {
         name: name.into(),
         value: Some(value.into()),

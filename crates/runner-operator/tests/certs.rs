@@ -1,0 +1,331 @@
+//! The webhook's certificates: when they are renewed (pure), that they work (a real TLS
+//! handshake and a real AdmissionReview over loopback), and how replicas share the one Secret
+//! (the in-memory API).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use common::{FakeApi, pool, settings};
+use http_body_util::{BodyExt, Full};
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::jiff::{SignedDuration, Timestamp};
+use kube::Api;
+use runner_operator::certs::{self, Bundle, Plan};
+use runner_operator::webhook::WebhookConfig;
+use runner_operator::webhook_server::{self, CertResolver};
+use rustls::RootCertStore;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::net::{TcpListener, TcpStream};
+
+const SECRET: &str = "runner-operator-webhook-tls";
+const NAMESPACE: &str = "apps";
+
+fn names() -> Vec<String> {
+    certs::dns_names("runner-operator-webhook", NAMESPACE)
+}
+
+fn now() -> Timestamp {
+    "2026-01-01T00:00:00Z".parse().unwrap()
+}
+
+fn days(n: i64) -> SignedDuration {
+    SignedDuration::from_hours(24 * n)
+}
+
+fn fresh() -> Bundle {
+    certs::issue(Plan::NewCa, now(), None, &names()).expect("certificates")
+}
+
+// === When to renew ===
+
+#[test]
+fn renewal_is_planned_ahead_of_expiry() {
+    let bundle = fresh();
+    assert_eq!(certs::plan(now(), None, &names()), Plan::NewCa);
+    assert_eq!(certs::plan(now(), Some(&bundle), &names()), Plan::Keep);
+    // The serving certificate lives 90 days and is renewed in its last 30.
+    assert_eq!(
+        certs::plan(now() + days(59), Some(&bundle), &names()),
+        Plan::Keep
+    );
+    assert_eq!(
+        certs::plan(now() + days(61), Some(&bundle), &names()),
+        Plan::NewServing
+    );
+    // The CA lives five years and is renewed in its last one.
+    let mut old_ca = bundle.clone();
+    old_ca.not_after = old_ca.ca_not_after;
+    assert_eq!(
+        certs::plan(now() + days(4 * 365 - 1), Some(&old_ca), &names()),
+        Plan::Keep
+    );
+    assert_eq!(
+        certs::plan(now() + days(4 * 365 + 1), Some(&old_ca), &names()),
+        Plan::NewCa
+    );
+    // A renamed Service needs a certificate for its new names.
+    let renamed = certs::dns_names("other", NAMESPACE);
+    assert_eq!(
+        certs::plan(now(), Some(&bundle), &renamed),
+        Plan::NewServing
+    );
+}
+
+#[test]
+fn a_new_serving_certificate_keeps_the_ca_and_a_new_ca_keeps_the_old_one_trusted() {
+    let first = fresh();
+    let later = now() + days(61);
+    let serving = certs::issue(Plan::NewServing, later, Some(&first), &names()).unwrap();
+    assert_eq!(serving.ca_cert_pem, first.ca_cert_pem);
+    assert_ne!(serving.cert_pem, first.cert_pem);
+    assert_eq!(serving.not_after, later + certs::SERVING_LIFETIME);
+    assert_eq!(serving.ca_bundle(later), first.ca_cert_pem);
+
+    let rotated = certs::issue(Plan::NewCa, later, Some(&first), &names()).unwrap();
+    assert_ne!(rotated.ca_cert_pem, first.ca_cert_pem);
+    let bundle = rotated.ca_bundle(later);
+    assert!(bundle.starts_with(&rotated.ca_cert_pem) && bundle.ends_with(&first.ca_cert_pem));
+    // Once the old CA has ended it leaves the bundle.
+    let after = first.ca_not_after + days(1);
+    assert_eq!(rotated.ca_bundle(after), rotated.ca_cert_pem);
+}
+
+#[test]
+fn the_secret_holds_the_bundle_and_an_empty_one_means_start_over() {
+    let bundle = certs::issue(Plan::NewCa, now() + days(1), Some(&fresh()), &names()).unwrap();
+    let secret = bundle.to_secret(SECRET, NAMESPACE);
+    assert_eq!(secret.type_.as_deref(), Some("kubernetes.io/tls"));
+    assert_eq!(Bundle::from_secret(&secret), Some(bundle));
+    // The chart may create the Secret empty so RBAC can name it; that plans a new CA.
+    let empty = Secret::default();
+    assert_eq!(Bundle::from_secret(&empty), None);
+}
+
+// === The certificates at work ===
+
+/// Certificates valid on the real clock, which a TLS handshake checks.
+fn live() -> Bundle {
+    certs::issue(Plan::NewCa, Timestamp::now(), None, &names()).expect("certificates")
+}
+
+/// The webhook server on a loopback port with `bundle`'s certificate and the `team-a` pool.
+async fn serve(bundle: &Bundle) -> (std::net::SocketAddr, Arc<CertResolver>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let resolver = Arc::new(CertResolver::new(bundle).unwrap());
+    let acceptor = webhook_server::acceptor(resolver.clone()).unwrap();
+    let pool = pool("team-a").build();
+    let pools: BTreeMap<_, _> = [(("apps".to_string(), "team-a".to_string()), pool)].into();
+    let config = WebhookConfig::new(settings(), Some("runner-system"));
+    tokio::spawn(webhook_server::serve(
+        listener,
+        acceptor,
+        Arc::new(pools),
+        Arc::new(config),
+    ));
+    (addr, resolver)
+}
+
+/// POSTs `body` to `/mutate` as the API server would: TLS, trusting `ca_bundle` only, for
+/// the Service's DNS name. Returns the HTTP status and the JSON body, or the TLS error.
+async fn post(
+    addr: std::net::SocketAddr,
+    ca_bundle: &str,
+    body: Vec<u8>,
+) -> Result<(u16, serde_json::Value), String> {
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca_bundle.as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let name = ServerName::try_from(names()[2].clone()).unwrap();
+    let tls = connector
+        .connect(name, tcp)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let request = http::Request::post(webhook_server::PATH)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Ok((status, serde_json::from_slice(&bytes).unwrap()))
+}
+
+fn plain_review() -> Vec<u8> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/webhook/plain.json"
+    );
+    std::fs::read(path).unwrap()
+}
+
+#[tokio::test]
+async fn the_api_server_reaches_the_webhook_over_tls_with_the_ca_bundle() {
+    let bundle = live();
+    let (addr, _) = serve(&bundle).await;
+    let (status, review) = post(addr, &bundle.ca_bundle(Timestamp::now()), plain_review())
+        .await
+        .expect("TLS handshake");
+    assert_eq!(status, 200);
+    assert_eq!(review["kind"], "AdmissionReview");
+    assert_eq!(review["response"]["allowed"], true);
+    assert_eq!(review["response"]["patchType"], "JSONPatch");
+
+    let (status, review) = post(addr, &bundle.ca_bundle(Timestamp::now()), b"{".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(status, 400);
+    assert_eq!(review["response"]["allowed"], false);
+
+    // A client that trusts another CA refuses the server.
+    let stranger = live();
+    let refused = post(addr, &stranger.ca_bundle(Timestamp::now()), plain_review()).await;
+    assert!(refused.is_err(), "{refused:?}");
+}
+
+#[tokio::test]
+async fn a_replica_still_serving_the_old_ca_is_trusted_after_rotation_and_reloads() {
+    let first = live();
+    let (addr, resolver) = serve(&first).await;
+    // The rotation the CA's last year brings, made now: a handshake checks the real clock.
+    let later = Timestamp::now();
+    let rotated = certs::issue(Plan::NewCa, later, Some(&first), &names()).unwrap();
+    // The caBundle the operator patches in trusts both CAs.
+    let bundle = rotated.ca_bundle(later);
+    assert!(post(addr, &bundle, plain_review()).await.is_ok());
+    // After the replica's next check it serves the new certificate, which the new CA alone
+    // trusts.
+    resolver.set(&rotated).unwrap();
+    assert!(
+        post(addr, &rotated.ca_cert_pem, plain_review())
+            .await
+            .is_ok()
+    );
+    assert!(
+        post(addr, &first.ca_cert_pem, plain_review())
+            .await
+            .is_err()
+    );
+}
+
+// === One Secret, several replicas ===
+
+fn stored(api: &FakeApi) -> Bundle {
+    let secret: Secret =
+        serde_json::from_value(api.get(&format!("secrets/{SECRET}")).unwrap()).unwrap();
+    Bundle::from_secret(&secret).expect("a complete bundle")
+}
+
+#[tokio::test]
+async fn certificates_are_created_once_then_read() {
+    let api = FakeApi::start();
+    let secrets: Api<Secret> = Api::namespaced(api.client(), NAMESPACE);
+    let made = certs::ensure(&secrets, SECRET, NAMESPACE, &names(), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        api.take_log(),
+        [format!("GET secrets/{SECRET}"), "POST secrets".to_string()]
+    );
+    assert_eq!(stored(&api), made);
+
+    let read = certs::ensure(&secrets, SECRET, NAMESPACE, &names(), now() + days(1))
+        .await
+        .unwrap();
+    assert_eq!(read, made);
+    assert_eq!(api.take_log(), [format!("GET secrets/{SECRET}")]);
+
+    // Due for renewal: replaced at the resourceVersion read.
+    let renewed = certs::ensure(&secrets, SECRET, NAMESPACE, &names(), now() + days(61))
+        .await
+        .unwrap();
+    assert_eq!(renewed.ca_cert_pem, made.ca_cert_pem);
+    assert_ne!(renewed.cert_pem, made.cert_pem);
+    assert_eq!(
+        api.take_log(),
+        [
+            format!("GET secrets/{SECRET}"),
+            format!("PUT secrets/{SECRET}")
+        ]
+    );
+    assert_eq!(stored(&api), renewed);
+}
+
+#[tokio::test]
+async fn an_empty_secret_from_the_chart_is_filled_in_place() {
+    let api = FakeApi::start();
+    api.insert_raw(
+        &format!("secrets/{SECRET}"),
+        serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+                           "metadata": {"name": SECRET, "namespace": NAMESPACE}}),
+    );
+    let secrets: Api<Secret> = Api::namespaced(api.client(), NAMESPACE);
+    let made = certs::ensure(&secrets, SECRET, NAMESPACE, &names(), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        api.take_log(),
+        [
+            format!("GET secrets/{SECRET}"),
+            format!("PUT secrets/{SECRET}")
+        ]
+    );
+    assert_eq!(stored(&api), made);
+}
+
+#[tokio::test]
+async fn a_replica_that_loses_the_write_race_reads_again() {
+    let api = FakeApi::start();
+    let secrets: Api<Secret> = Api::namespaced(api.client(), NAMESPACE);
+    certs::ensure(&secrets, SECRET, NAMESPACE, &names(), now())
+        .await
+        .unwrap();
+    api.take_log();
+    // Someone wrote between this replica's read and its write.
+    api.fail_once(&format!("PUT secrets/{SECRET}"), 409);
+    let renewed = certs::ensure(&secrets, SECRET, NAMESPACE, &names(), now() + days(61))
+        .await
+        .unwrap();
+    assert_eq!(
+        api.take_log(),
+        [
+            format!("GET secrets/{SECRET}"),
+            format!("PUT secrets/{SECRET}"),
+            format!("GET secrets/{SECRET}"),
+            format!("PUT secrets/{SECRET}"),
+        ]
+    );
+    assert_eq!(stored(&api), renewed);
+}
+
+#[tokio::test]
+async fn two_replicas_starting_together_serve_the_same_certificates() {
+    let api = FakeApi::start();
+    let secrets: Api<Secret> = Api::namespaced(api.client(), NAMESPACE);
+    let names = names();
+    let (a, b) = tokio::join!(
+        certs::ensure(&secrets, SECRET, NAMESPACE, &names, now()),
+        certs::ensure(&secrets, SECRET, NAMESPACE, &names, now()),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a, b);
+    assert_eq!(stored(&api), a);
+}
