@@ -18,7 +18,8 @@ impl Process {
     fn start() -> Self {
         let python_dir = std::env::var("RUNNER_PYTHON_DIR").expect("RUNNER_PYTHON_DIR is set");
         let mut child = Command::new(env!("CARGO_BIN_EXE_runner-node"))
-            .args(["--host", "127.0.0.1", "--port", "0", "--log-format", "json"])
+            .args(["--host", "127.0.0.1", "--port", "0", "--admin-port", "0"])
+            .args(["--log-format", "json"])
             .args(["--python-dir", &python_dir])
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
