@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A request to run one Python program in a fresh sandbox.
 ///
@@ -29,13 +29,38 @@ pub struct RunRequest {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
     /// Wall-time limit for this run in milliseconds; at most the server's maximum.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number"
+    )]
     #[schemars(range(min = 1))]
     pub timeout_ms: Option<u64>,
     /// Linear-memory limit for this run in MiB; at most the server's maximum.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number"
+    )]
     #[schemars(range(min = 1))]
     pub memory_mb: Option<u64>,
+}
+
+/// Reads a whole number that may be written `2000.0`: JSON Schema counts that as an integer and
+/// some encoders (Python's `json` with a float) write it so. Fractions and negatives are refused.
+fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if let Some(whole) = number.as_u64() {
+        return Ok(Some(whole));
+    }
+    match number.as_f64() {
+        Some(f) if f.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(&f) => Ok(Some(f as u64)),
+        _ => Err(serde::de::Error::custom(format!(
+            "invalid value: {number}, expected a whole number of at least 0"
+        ))),
+    }
 }
 
 impl RunRequest {
@@ -216,6 +241,17 @@ mod tests {
     fn origin_request_needs_only_code() {
         let req: RunRequest = serde_json::from_str(r#"{"code": "print(1)"}"#).unwrap();
         assert_eq!(req, RunRequest::new("print(1)"));
+    }
+
+    #[test]
+    fn limits_may_be_written_as_whole_floats() {
+        let req: RunRequest =
+            serde_json::from_str(r#"{"code": "", "timeout_ms": 2000.0, "memory_mb": 64}"#).unwrap();
+        assert_eq!((req.timeout_ms, req.memory_mb), (Some(2000), Some(64)));
+        for bad in ["1.5", "-1", "\"5\"", "1e30"] {
+            let body = format!(r#"{{"code": "", "timeout_ms": {bad}}}"#);
+            assert!(serde_json::from_str::<RunRequest>(&body).is_err(), "{bad}");
+        }
     }
 
     #[test]

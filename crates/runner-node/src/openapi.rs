@@ -4,16 +4,18 @@
 //! same serde attributes the server decodes and encodes with), so the document cannot drift
 //! from the code; this module only says which type each endpoint and status carries. The
 //! limits a request may ask for are this server's maxima, read from the policy in force, and
-//! the bearer scheme appears only when a token is configured.
+//! the environment names it accepts are the policy's; the bearer scheme appears only when a
+//! token is configured.
 
-use runner_api::policy::PolicyLimits;
+use runner_api::policy::SandboxPolicy;
 use runner_api::{ErrorBody, ErrorCode, RunRequest, RunResponse};
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
-/// The document for a server with these limits; `auth` when run endpoints require a token.
-pub fn document(limits: &PolicyLimits, auth: bool) -> Value {
+/// The document for a server with this policy; `auth` when run endpoints require a token.
+pub fn document(policy: &SandboxPolicy, auth: bool) -> Value {
+    let limits = &policy.limits;
     let mut schemas = Map::new();
     // Requests are described as the server decodes them, answers as it encodes them.
     let request = schema_of::<RunRequest>(SchemaSettings::draft2020_12(), &mut schemas, true);
@@ -22,6 +24,7 @@ pub fn document(limits: &PolicyLimits, auth: bool) -> Value {
     let run_props = &mut schemas["RunRequest"]["properties"];
     run_props["timeout_ms"]["maximum"] = json!(limits.max_timeout_ms);
     run_props["memory_mb"]["maximum"] = json!(limits.max_memory_mb);
+    run_props["env"]["propertyNames"] = json!({ "enum": policy.allowed_env });
 
     let error_reply = |codes: &[ErrorCode]| {
         let names: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
@@ -154,7 +157,7 @@ mod tests {
 
     #[test]
     fn schemas_come_from_the_types() {
-        let doc = document(&PolicyLimits::default(), false);
+        let doc = document(&SandboxPolicy::default(), false);
         let request = &doc["components"]["schemas"]["RunRequest"];
         assert_eq!(request["required"], json!(["code"]));
         assert_eq!(request["additionalProperties"], json!(false));
@@ -180,7 +183,7 @@ mod tests {
 
     #[test]
     fn auth_adds_the_bearer_scheme() {
-        let doc = document(&PolicyLimits::default(), true);
+        let doc = document(&SandboxPolicy::default(), true);
         assert_eq!(
             doc["paths"]["/v1/run"]["post"]["security"],
             json!([{"bearer": []}])

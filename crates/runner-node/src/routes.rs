@@ -18,7 +18,7 @@ use runner_api::policy::SandboxPolicy;
 use runner_api::{
     ErrorBody, ErrorCode, ErrorDetail, Outcome, RunRequest, RunResponse, RunStatus, Status,
 };
-use warp::http::{HeaderValue, StatusCode, header};
+use warp::http::{HeaderValue, Method, StatusCode, header};
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
@@ -89,9 +89,18 @@ fn digest(token: &str) -> [u8; 32] {
 /// All endpoints, with every rejection turned into a JSON error body.
 pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone {
     // Path before method, so an unknown path is 404 and only a known one can be 405.
-    let health = (warp::path::end().or(warp::path!("health")).unify())
-        .and(warp::get())
-        .map(|| "ok".into_response());
+    let health_path = warp::path::end().or(warp::path!("health")).unify();
+    let get_paths = health_path
+        .or(warp::path!("ready"))
+        .unify()
+        .or(warp::path!("openapi.json"))
+        .unify();
+    let run_path = warp::path!("run").or(warp::path!("v1" / "run")).unify();
+    let wrong_method = wrong_method(get_paths, "GET")
+        .or(wrong_method(run_path, "POST"))
+        .unify();
+
+    let health = health_path.and(warp::get()).map(|| "ok".into_response());
 
     let ready_state = state.clone();
     let ready = warp::path!("ready").and(warp::get()).map(move || {
@@ -104,14 +113,14 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
 
     let doc_state = state.clone();
     let openapi = warp::path!("openapi.json").and(warp::get()).map(move || {
-        let limits = &doc_state.policy.current().limits;
-        let doc = crate::openapi::document(limits, doc_state.auth_digest.is_some());
+        let policy = doc_state.policy.current();
+        let doc = crate::openapi::document(&policy, doc_state.auth_digest.is_some());
         warp::reply::json(&doc).into_response()
     });
 
     let max_body = state.config.max_body_bytes;
     let body_timeout = state.config.body_read_timeout();
-    let run = (warp::path!("run").or(warp::path!("v1" / "run")).unify())
+    let run = run_path
         .and(warp::post())
         .and(warp::header::optional::<String>(
             header::AUTHORIZATION.as_str(),
@@ -167,8 +176,35 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
         .unify()
         .or(run)
         .unify()
+        .or(wrong_method)
+        .unify()
         .recover(rejection)
         .unify()
+}
+
+/// On the paths `path` matches, answers every method but `allowed` with 405 and the `Allow`
+/// header RFC 9110 asks for; passes `allowed` on (to the endpoint's own rejection).
+fn wrong_method<P>(
+    path: P,
+    allowed: &'static str,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
+where
+    P: Filter<Extract = (), Error = Rejection> + Clone,
+{
+    path.and(warp::method())
+        .and_then(move |method: Method| async move {
+            if method.as_str() == allowed {
+                return Err(warp::reject::not_found());
+            }
+            let mut response = error_response(
+                ErrorCode::MethodNotAllowed,
+                format!("{method} is not allowed on this endpoint; use {allowed}"),
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allowed));
+            Ok(response)
+        })
 }
 
 /// `GET /metrics` and `GET /health`, served on the admin port.
