@@ -437,6 +437,10 @@ fn error_code(err: &Error) -> ErrorCode {
         Error::LimitExceeded(_) => ErrorCode::LimitExceeded,
         Error::EnvNotAllowed(_) => ErrorCode::EnvNotAllowed,
         Error::Overloaded { .. } => ErrorCode::Overloaded,
+        // The scratch filesystem is full (runs' files fill it): busy, not broken.
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => {
+            ErrorCode::Overloaded
+        }
         Error::Draining => ErrorCode::Draining,
         Error::Config(_) | Error::Io { .. } | Error::Wasm { .. } => ErrorCode::Internal,
     }
@@ -454,6 +458,11 @@ fn error_response(code: ErrorCode, message: String) -> Response {
         response
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    if code == ErrorCode::Unauthorized {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(
