@@ -40,7 +40,7 @@ die() { printf 'python-wasi: error: %s\n' "$*" >&2; exit 1; }
 
 # The key names the recipe: pins, this script, the runner it tests with, and patches.
 cache_key() {
-  local inputs=("$HERE/versions.env" "$HERE/build.sh")
+  local inputs=("$HERE/versions.env" "$HERE/build.sh" "$HERE/runner-entry.c")
   if [[ -d "$PATCH_DIR" ]]; then
     local p
     for p in "$PATCH_DIR"/*.patch; do [[ -e "$p" ]] && inputs+=("$p"); done
@@ -291,9 +291,18 @@ configure_host() {
       --without-ensurepip)
 }
 
+# runner-entry.c: the snapshot entry points runner-node uses (see that file), linked into
+# python.wasm only.
+compile_runner_entry() {
+  local dir="$WORK/host" tc="$WORK/toolchain"
+  # shellcheck disable=SC2086 # OPT_FLAGS is a list of flags
+  "$tc/bin/clang" $OPT_FLAGS -Wall -Werror -ffile-prefix-map="$HERE=/python-wasi" \
+    -I "$WORK/src/Include" -I "$dir" -c "$HERE/runner-entry.c" -o "$dir/runner-entry.o"
+}
+
 make_host() {
   local dir="$WORK/host"
-  local link="${EXTRA_PYTHON_LDFLAGS[*]}"
+  local link="$dir/runner-entry.o ${EXTRA_PYTHON_LDFLAGS[*]}"
   # LINKFORSHARED is used only for the python.wasm link; keep configure's value.
   local linkforshared
   linkforshared="$(sed -n 's/^LINKFORSHARED=[[:space:]]*//p' "$dir/Makefile")"
@@ -397,6 +406,12 @@ print(f'{len(mods)} modules import')
   local rc=0
   run_guest "$out" -c "import sys; sys.exit(3)" || rc=$?
   [[ $rc -eq 3 ]] || die "sys.exit(3) gave exit status $rc"
+  # runner-node's snapshot entry points (runner-entry.c) beside the usual `_start`.
+  local exports name
+  exports="$("${RUNNER[@]}" --list-exports "$out/python.wasm")"
+  for name in _start wizer-initialize runner-run; do
+    grep -qx -- "$name" <<<"$exports" || die "python.wasm does not export $name"
+  done
   log "check passed: $out"
 }
 
@@ -421,6 +436,7 @@ build() {
   step unpack-python unpack_python
   step build-python build_build_python
   step configure-host configure_host
+  step runner-entry compile_runner_entry
   step make-host make_host
   step install-stdlib install_stdlib
   step finish finish_output

@@ -7,6 +7,7 @@ no preopened directory, no environment variable and no argument is passed implic
 
     run-wasm.py [--dir HOST::GUEST[::ro]]... [--env NAME=VALUE]... [--cache-dir DIR]
                 MODULE [ARG]...
+    run-wasm.py [--cache-dir DIR] --list-exports MODULE
 
 With --cache-dir, the compiled module is kept there (keyed by the module's sha256 and
 the wasmtime version), so later runs skip the several seconds Cranelift needs.
@@ -85,6 +86,8 @@ def main() -> int:
                         metavar="NAME=VALUE", help="set a guest environment variable")
     parser.add_argument("--cache-dir", metavar="DIR",
                         help="keep compiled modules in DIR (see above)")
+    parser.add_argument("--list-exports", action="store_true",
+                        help="print the module's export names, one per line, and exit")
     parser.add_argument("module", help="path to a .wasm command module")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="guest arguments")
     opts = parser.parse_args()
@@ -94,6 +97,9 @@ def main() -> int:
     config.max_wasm_stack = MAX_WASM_STACK
     engine = wasmtime.Engine(config)
     module = load_module(engine, opts.module, opts.cache_dir)
+    if opts.list_exports:
+        print("\n".join(export.name for export in module.exports))
+        return 0
 
     wasi = wasmtime.WasiConfig()
     wasi.argv = [os.path.basename(opts.module), *opts.args]

@@ -43,21 +43,34 @@ ensure_python_wasi() {
     export RUNNER_PYTHON_DIR="$dir"
 }
 
-# ensure_pytools: a venv with the Python test tools pinned in scripts/requirements-test.txt,
-# keyed by that file's digest (editing it builds a new venv; an unchanged one is reused).
-# Exports PYTOOLS (the venv) and puts its bin/ first on PATH.
-ensure_pytools() {
-    local req="$REPO_ROOT/scripts/requirements-test.txt" key python=python3
-    key="$(sha256sum "$req" | cut -c1-12)"
-    export PYTOOLS="$SANDBOX_CACHE/pytools-$key"
-    if [ ! -f "$PYTOOLS/.complete" ]; then
+# ensure_venv NAME REQUIREMENTS: sets VENV to a venv holding the pinned packages of
+# REQUIREMENTS, at $SANDBOX_CACHE/NAME-<digest of the file> (editing the file builds a new venv;
+# an unchanged one is reused). Not in a $(...): errexit must stop a failed install there.
+ensure_venv() {
+    local name="$1" req="$2" venv python=python3
+    venv="$SANDBOX_CACHE/$name-$(sha256sum "$req" | cut -c1-12)"
+    if [ ! -f "$venv/.complete" ]; then
         [ -x /usr/bin/python3 ] && python=/usr/bin/python3
         ensure_apt python3-venv
-        rm -rf "$PYTOOLS"
-        log "creating $PYTOOLS from scripts/requirements-test.txt"
-        "$python" -m venv "$PYTOOLS"
-        "$PYTOOLS/bin/pip" install -q --disable-pip-version-check -r "$req"
-        touch "$PYTOOLS/.complete"
+        rm -rf "$venv"
+        log "creating $venv from ${req#"$REPO_ROOT"/}"
+        "$python" -m venv "$venv"
+        "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
+        touch "$venv/.complete"
     fi
-    export PATH="$PYTOOLS/bin:$PATH"
+    VENV="$venv"
+}
+
+# ensure_pytools: the Python test tools of scripts/requirements-test.txt. Exports PYTOOLS (the
+# venv) and puts its bin/ first on PATH.
+ensure_pytools() {
+    ensure_venv pytools "$REPO_ROOT/scripts/requirements-test.txt"
+    export PYTOOLS="$VENV" PATH="$VENV/bin:$PATH"
+}
+
+# ensure_checkov: checkov (scripts/requirements-checkov.txt) in a venv of its own, its pins
+# clash with pytest's. Exports CHECKOV, the program, which the chart and image tests run.
+ensure_checkov() {
+    ensure_venv checkov "$REPO_ROOT/scripts/requirements-checkov.txt"
+    export CHECKOV="$VENV/bin/checkov"
 }

@@ -6,10 +6,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
-stage "tools (apt)" ensure_apt curl jq shellcheck
+stage "tools (apt)" ensure_apt curl jq shellcheck wrk
 stage "CPython for WASI" ensure_python_wasi
 stage "shellcheck" shellcheck -x scripts/*.sh python-wasi/*.sh examples/*.sh .ci/run
 stage "Python test tools" ensure_pytools
+stage "checkov" ensure_checkov
 stage "cargo fmt" cargo fmt --all --check
 stage "cargo clippy" cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
 if cargo nextest --version >/dev/null 2>&1; then

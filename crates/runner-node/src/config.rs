@@ -41,6 +41,10 @@ pub fn policy_from_text(path: &Path, text: &str) -> Result<SandboxPolicy> {
 #[derive(Clone, Debug, Parser)]
 #[command(name = "runner-node", version, about)]
 pub struct Config {
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on.
     #[arg(long, env = "RUNNER_HOST", default_value = "0.0.0.0")]
     pub host: IpAddr,
@@ -59,10 +63,23 @@ pub struct Config {
     #[arg(long, env = "RUNNER_PYTHON_DIR")]
     pub python_dir: PathBuf,
 
-    /// Folder where the compiled interpreter is cached between starts; empty disables the
-    /// cache. Defaults to `$XDG_CACHE_HOME/python-sandbox/modules` (or `~/.cache/...`).
-    #[arg(long, env = "RUNNER_MODULE_CACHE")]
+    /// Folder where the compiled interpreter snapshot is cached between starts; empty disables
+    /// the cache. Defaults to `$XDG_CACHE_HOME/python-sandbox/modules` (or `~/.cache/...`).
+    #[arg(long, env = "RUNNER_MODULE_CACHE", global = true, value_parser = any_path())]
     pub module_cache: Option<PathBuf>,
+
+    /// Compiled interpreter snapshot written by `runner-node precompile` (e.g. baked into an
+    /// image). Used when it matches this python.wasm and wasmtime; otherwise ignored with a
+    /// warning, and the module cache (or a compile) serves instead.
+    #[arg(long, env = "RUNNER_PRECOMPILED", global = true)]
+    pub precompiled: Option<PathBuf>,
+
+    /// Folder under which each run's `/work` is created and removed again. Defaults to
+    /// `/dev/shm` when it is a writable folder (memory-backed: making and removing a folder
+    /// there costs microseconds, on a disk filesystem up to milliseconds), else the system's
+    /// temporary folder (`TMPDIR`).
+    #[arg(long, env = "RUNNER_WORK_ROOT")]
+    pub work_root: Option<PathBuf>,
 
     /// Wall-time limit of a run when the request names none, in milliseconds.
     #[arg(long, env = "RUNNER_TIMEOUT_MS", default_value_t = 5_000)]
@@ -91,7 +108,12 @@ pub struct Config {
 
     /// WebAssembly stack available to a run, in KiB; deeper recursion in the interpreter ends
     /// the run with `stack_overflow` instead of harming the server.
-    #[arg(long, env = "RUNNER_WASM_STACK_KB", default_value_t = 4096)]
+    #[arg(
+        long,
+        env = "RUNNER_WASM_STACK_KB",
+        default_value_t = 4096,
+        global = true
+    )]
     pub wasm_stack_kb: usize,
 
     /// Runs executing at once; further requests wait for a slot.
@@ -184,6 +206,27 @@ fn flag_name(limit: Limit) -> &'static str {
         Limit::MaxConcurrentRuns => "--max-concurrent-runs",
         Limit::ScratchQuotaBytes => "--scratch-quota-bytes",
     }
+}
+
+/// `runner-node` subcommands.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum Command {
+    /// Snapshots and compiles the interpreter into a file (for container images), then exits:
+    /// `runner-node --python-dir DIR precompile --output FILE`. The file is compiled for a
+    /// baseline CPU, so it loads on any host of the same architecture; start the server with
+    /// `--precompiled FILE` to use it.
+    Precompile {
+        /// Where to write the compiled snapshot (a `FILE.meta` is written beside it).
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+/// A path that may be empty (clap's own path parser refuses an empty value, which here means
+/// "none").
+fn any_path() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::OsStringValueParser::new().map(PathBuf::from)
 }
 
 /// How log lines are written.
@@ -312,6 +355,20 @@ impl Config {
         self.python_dir.join("lib")
     }
 
+    /// The folder under which runs' working directories are made (see `--work-root`).
+    pub fn work_root(&self) -> PathBuf {
+        if let Some(root) = &self.work_root {
+            return root.clone();
+        }
+        // Writable for this user: a folder can be made there (and is removed at once).
+        let shm = Path::new("/dev/shm");
+        if tempfile::tempdir_in(shm).is_ok() {
+            shm.to_owned()
+        } else {
+            std::env::temp_dir()
+        }
+    }
+
     /// Where compiled modules are cached, if anywhere.
     pub fn module_cache_dir(&self) -> Option<PathBuf> {
         match &self.module_cache {
@@ -413,8 +470,7 @@ mod tests {
 
     #[test]
     fn empty_module_cache_disables_it() {
-        let mut c = config();
-        c.module_cache = Some(PathBuf::new());
+        let c = Config::parse_from(["runner-node", "--python-dir", "/p", "--module-cache", ""]);
         assert_eq!(c.module_cache_dir(), None);
     }
 }

@@ -6,8 +6,10 @@
 //!                 (parse,     (bounded      (fresh Store:
 //!                  limits)     slots)        WASI ctx, limits,
 //!                                            output capture)
-//!                                  ▲
-//!   built once at start:  engine::Runtime (Engine, compiled CPython, Linker, InstancePre)
+//!                                  ▲      each run: a copy-on-write instance of
+//!                                  │      the initialised interpreter's snapshot
+//!   built once at start:  engine::Runtime (Engine with a pooling allocator, the compiled
+//!                         snapshot from cache / snapshot, Linker, InstancePre)
 //! ```
 //!
 //! [`Server::bind`] validates the configuration, loads the interpreter and binds the socket;
@@ -21,6 +23,7 @@ use std::path::{Path, PathBuf};
 use tokio::net::TcpListener;
 
 pub mod admission;
+pub mod cache;
 pub mod capture;
 pub mod config;
 pub mod engine;
@@ -32,6 +35,7 @@ pub mod routes;
 pub mod sandbox;
 pub mod serve;
 pub mod shutdown;
+pub mod snapshot;
 
 pub use config::Config;
 pub use engine::Runtime;
@@ -58,6 +62,9 @@ pub enum Error {
         /// wasmtime's error, with its causes.
         message: String,
     },
+    /// The interpreter snapshot cannot be made or loaded, or does not run.
+    #[error("interpreter snapshot: {0}")]
+    Snapshot(String),
     /// The request is well-formed JSON but does not describe a valid run.
     #[error("{0}")]
     InvalidRequest(String),
@@ -98,6 +105,19 @@ impl Error {
     }
 }
 
+/// Snapshots and compiles the interpreter of `config` into `output` (`runner-node precompile`).
+pub async fn precompile(config: Config, output: PathBuf) -> Result<cache::Precompiled> {
+    config.validate()?;
+    let slots = config.policy()?.limits.max_concurrent_runs;
+    tokio::task::spawn_blocking(move || {
+        let engine = wasmtime::Engine::new(&engine::engine_config(&config, slots))
+            .map_err(Error::wasm("creating engine"))?;
+        cache::precompile(&engine, &config, &output)
+    })
+    .await
+    .map_err(|e| Error::Config(format!("precompiling panicked: {e}")))?
+}
+
 /// Most open connections on the admin port: scrapers and probes, a handful at a time.
 const ADMIN_MAX_CONNECTIONS: usize = 64;
 
@@ -115,9 +135,11 @@ impl Server {
         let auth_token = config.resolve_auth_token()?;
         let policy = config.policy()?;
         let loader = config.clone();
-        let runtime = tokio::task::spawn_blocking(move || Runtime::load(&loader))
+        let slots = policy.limits.max_concurrent_runs;
+        let runtime = tokio::task::spawn_blocking(move || Runtime::load(&loader, slots))
             .await
             .map_err(|e| Error::Config(format!("loading the interpreter panicked: {e}")))??;
+        sandbox::self_check(&runtime, &policy).await?;
         let bind = |addr: SocketAddr, what: &'static str| async move {
             TcpListener::bind(addr)
                 .await

@@ -1,7 +1,7 @@
-//! `runner-node` binary: parse flags, set up logging, serve.
+//! `runner-node` binary: parse flags, set up logging, serve (or precompile).
 
 use clap::Parser;
-use runner_node::config::LogFormat;
+use runner_node::config::{Command, LogFormat};
 use runner_node::{Config, Server, shutdown};
 use tracing_subscriber::EnvFilter;
 
@@ -14,6 +14,12 @@ async fn main() -> anyhow::Result<()> {
     match config.log_format {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().init(),
+    }
+    if let Some(Command::Precompile { output }) = &config.command {
+        let written = runner_node::precompile(config.clone(), output.clone()).await?;
+        tracing::info!(path = %output.display(), key = %written.key, bytes = written.bytes,
+            "wrote the compiled interpreter snapshot");
+        return Ok(());
     }
     let server = Server::bind(config).await?;
     let admin = server.admin_addr().map(|addr| addr.to_string());

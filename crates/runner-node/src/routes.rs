@@ -239,7 +239,7 @@ async fn handle_run(state: &State, request: RunRequest) -> Result<Response> {
         hook(&request);
     }
     let policy = state.policy.current();
-    let (input, limits) = admit_request(&policy, request)?;
+    let (input, limits) = admit_request(&policy, request, state.runtime.snapshot_memory_bytes)?;
     let queued = Instant::now();
     let slot = state.admission.admit(state.config.queue_timeout()).await;
     state.metrics.queue_waited(queued.elapsed());
@@ -260,8 +260,13 @@ async fn handle_run(state: &State, request: RunRequest) -> Result<Response> {
     Ok(warp::reply::json(&response(id, report)).into_response())
 }
 
-/// Checks a request against the server's limits and policy.
-fn admit_request(policy: &SandboxPolicy, request: RunRequest) -> Result<(Input, Limits)> {
+/// Checks a request against the server's limits and policy; `floor_bytes` is the memory every
+/// run starts with (the interpreter snapshot).
+fn admit_request(
+    policy: &SandboxPolicy,
+    request: RunRequest,
+    floor_bytes: u64,
+) -> Result<(Input, Limits)> {
     let bounds = &policy.limits;
     let timeout_ms = match request.timeout_ms {
         None => bounds.timeout_ms,
@@ -285,6 +290,12 @@ fn admit_request(policy: &SandboxPolicy, request: RunRequest) -> Result<(Input, 
             return Err(Error::LimitExceeded(format!(
                 "memory_mb {mb} exceeds this server's maximum of {}",
                 bounds.max_memory_mb
+            )));
+        }
+        Some(mb) if mb << 20 < floor_bytes => {
+            return Err(Error::LimitExceeded(format!(
+                "memory_mb {mb} is below the {} MiB the interpreter starts with",
+                floor_bytes.div_ceil(1 << 20)
             )));
         }
         Some(mb) => mb,
@@ -442,7 +453,9 @@ fn error_code(err: &Error) -> ErrorCode {
             ErrorCode::Overloaded
         }
         Error::Draining => ErrorCode::Draining,
-        Error::Config(_) | Error::Io { .. } | Error::Wasm { .. } => ErrorCode::Internal,
+        Error::Config(_) | Error::Io { .. } | Error::Wasm { .. } | Error::Snapshot(_) => {
+            ErrorCode::Internal
+        }
     }
 }
 
@@ -534,20 +547,34 @@ mod tests {
         let policy = SandboxPolicy::default();
         let mut request = RunRequest::new("");
         request.timeout_ms = Some(policy.limits.max_timeout_ms + 1);
-        let err = admit_request(&policy, request).err().unwrap();
+        let err = admit_request(&policy, request, FLOOR).err().unwrap();
         assert_eq!(error_code(&err), ErrorCode::LimitExceeded);
 
         let mut request = RunRequest::new("");
         request.memory_mb = Some(16);
-        let (_, limits) = admit_request(&policy, request).unwrap();
+        let (_, limits) = admit_request(&policy, request, FLOOR).unwrap();
         assert_eq!(limits.memory_bytes, 16 << 20);
+    }
+
+    /// A snapshot heap size for tests: 10 MiB.
+    const FLOOR: u64 = 10 << 20;
+
+    #[test]
+    fn memory_below_the_snapshot_heap_is_refused_with_the_floor() {
+        let mut request = RunRequest::new("");
+        request.memory_mb = Some(9);
+        let err = admit_request(&SandboxPolicy::default(), request, FLOOR)
+            .err()
+            .unwrap();
+        assert_eq!(error_code(&err), ErrorCode::LimitExceeded);
+        assert!(err.to_string().contains("10 MiB"), "{err}");
     }
 
     #[test]
     fn env_outside_the_policy_is_refused() {
         let mut request = RunRequest::new("");
         request.env.insert("AWS_SECRET".into(), "x".into());
-        let err = admit_request(&SandboxPolicy::default(), request)
+        let err = admit_request(&SandboxPolicy::default(), request, FLOOR)
             .err()
             .unwrap();
         assert_eq!(error_code(&err), ErrorCode::EnvNotAllowed);

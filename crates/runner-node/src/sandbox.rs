@@ -119,50 +119,9 @@ pub async fn run(
     input: Input,
     limits: Limits,
 ) -> Result<Report> {
-    let work = prepare_work_dir(&input.files)?;
+    let work = prepare_work_dir(&runtime.work_root, &input.files)?;
     let capture = Capture::new(limits.output_bytes);
-    let mut wasi = WasiCtxBuilder::new();
-    for mount in &policy.data_mounts {
-        wasi.preopened_dir(&mount.host_path, &mount.guest_path, FsPerms::ReadOnly)
-            .map_err(Error::wasm("preopening a data mount"))?;
-    }
-    let wasi = wasi
-        .arg("python")
-        .arg("-c")
-        .arg(&input.code)
-        // Unbuffered, so stdout and stderr interleave in `output` exactly as written.
-        .env("PYTHONUNBUFFERED", "1")
-        .envs(&input.env.iter().collect::<Vec<_>>())
-        .stdin(MemoryInputPipe::new(input.stdin))
-        .stdout(capture.stream(Stream::Stdout))
-        .stderr(capture.stream(Stream::Stderr))
-        .allow_tcp(false)
-        .allow_udp(false)
-        .allow_ip_name_lookup(false)
-        // File operations are local and short: run them on the run's own thread instead of
-        // bouncing each one through the blocking pool.
-        .allow_blocking_current_thread(true)
-        .preopened_dir(&runtime.python_lib, GUEST_LIB_DIR, FsPerms::ReadOnly)
-        .and_then(|b| {
-            let (host, guest) = &runtime.site_packages;
-            b.preopened_dir(host.path(), guest, FsPerms::ReadOnly)
-        })
-        .and_then(|b| b.preopened_dir(work.path(), GUEST_WORK_DIR, FsPerms::ReadWrite))
-        .map_err(Error::wasm("preopening sandbox folders"))?
-        .build_p1();
-
-    let mut store = Store::new(
-        &runtime.engine,
-        HostState {
-            wasi,
-            limiter: MemoryLimiter {
-                max_bytes: limits.memory_bytes,
-                refused: false,
-                peak: 0,
-            },
-        },
-    );
-    store.limiter(|state| &mut state.limiter);
+    let mut store = new_store(runtime, policy, input, limits, &work, &capture)?;
     let started = Instant::now();
     let deadline = started + limits.timeout;
     // Check in every tick: a busy guest yields its thread to other runs and to the HTTP
@@ -177,6 +136,8 @@ pub async fn run(
     });
 
     let execution = async {
+        // Maps the snapshot copy-on-write into a pooled slot; `_start` is the snapshot's
+        // per-run entry (see crate::snapshot).
         let instance = runtime.pre.instantiate_async(&mut store).await?;
         let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
         start.call_async(&mut store, ()).await
@@ -199,6 +160,99 @@ pub async fn run(
         duration,
         peak_memory_bytes,
     })
+}
+
+/// A run's store: its WASI context (argv, stdin, env, output capture, preopens) and limiter.
+fn new_store(
+    runtime: &Runtime,
+    policy: &SandboxPolicy,
+    input: Input,
+    limits: Limits,
+    work: &TempDir,
+    capture: &Capture,
+) -> Result<Store<HostState>> {
+    let mut wasi = WasiCtxBuilder::new();
+    for mount in &policy.data_mounts {
+        wasi.preopened_dir(&mount.host_path, &mount.guest_path, FsPerms::ReadOnly)
+            .map_err(Error::wasm("preopening a data mount"))?;
+    }
+    let wasi = wasi
+        .arg("python")
+        .arg("-c")
+        .arg(&input.code)
+        .envs(&input.env.iter().collect::<Vec<_>>())
+        .stdin(MemoryInputPipe::new(input.stdin))
+        .stdout(capture.stream(Stream::Stdout))
+        .stderr(capture.stream(Stream::Stderr))
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        // File operations are local and short: run them on the run's own thread instead of
+        // bouncing each one through the blocking pool.
+        .allow_blocking_current_thread(true)
+        .preopened_dir(&runtime.python_lib, GUEST_LIB_DIR, FsPerms::ReadOnly)
+        .and_then(|b| b.preopened_dir(work.path(), GUEST_WORK_DIR, FsPerms::ReadWrite))
+        .map_err(Error::wasm("preopening sandbox folders"))?
+        .build_p1();
+
+    let mut store = Store::new(
+        &runtime.engine,
+        HostState {
+            wasi,
+            limiter: MemoryLimiter {
+                max_bytes: limits.memory_bytes,
+                refused: false,
+                peak: 0,
+            },
+        },
+    );
+    store.limiter(|state| &mut state.limiter);
+    Ok(store)
+}
+
+/// Builds a run's store and instantiates the snapshot in it, then drops both: what every run
+/// pays before its program starts (for benchmarks).
+pub async fn instantiate_only(runtime: &Runtime, policy: &SandboxPolicy) -> Result<()> {
+    let work = prepare_work_dir(&runtime.work_root, &BTreeMap::new())?;
+    let capture = Capture::new(0);
+    let limits = Limits {
+        timeout: Duration::from_secs(1),
+        memory_bytes: usize::MAX,
+        output_bytes: 0,
+    };
+    let mut store = new_store(runtime, policy, Input::default(), limits, &work, &capture)?;
+    runtime
+        .pre
+        .instantiate_async(&mut store)
+        .await
+        .map_err(Error::wasm("instantiating the interpreter"))?;
+    Ok(())
+}
+
+/// Runs a tiny program before the server takes requests, so a snapshot that cannot run (a
+/// python.wasm from another recipe, a broken stdlib) stops the start with its output instead of
+/// failing every request.
+pub async fn self_check(runtime: &Arc<Runtime>, policy: &SandboxPolicy) -> Result<()> {
+    let input = Input {
+        code: "import sys; print(sys.argv)".into(),
+        ..Input::default()
+    };
+    let limits = Limits {
+        timeout: Duration::from_secs(30),
+        memory_bytes: (policy.limits.max_memory_mb as usize) << 20,
+        output_bytes: 64 * 1024,
+    };
+    let report = run(runtime, policy, input, limits).await?;
+    let output = report.output.output;
+    if report.outcome == Outcome::Completed && report.exit_code == Some(0) && output == "['-c']\n" {
+        return Ok(());
+    }
+    Err(Error::Snapshot(format!(
+        "the interpreter does not run a program ({:?}, exit code {:?}): {}",
+        report.outcome,
+        report.exit_code,
+        output.trim()
+    )))
 }
 
 /// Maps how `_start` returned to an outcome and exit code.
@@ -234,11 +288,11 @@ fn classify(result: wasmtime::Result<()>, memory_refused: bool) -> (Outcome, Opt
 }
 
 /// Creates the run's private working directory holding the request's files.
-fn prepare_work_dir(files: &BTreeMap<String, String>) -> Result<TempDir> {
+fn prepare_work_dir(root: &Path, files: &BTreeMap<String, String>) -> Result<TempDir> {
     let dir = tempfile::Builder::new()
         .prefix("run-")
-        .tempdir()
-        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        .tempdir_in(root)
+        .map_err(|e| Error::io(root, e))?;
     for (name, contents) in files {
         let relative = checked_relative_path(name)?;
         let path = dir.path().join(relative);

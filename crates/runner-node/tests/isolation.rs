@@ -19,7 +19,7 @@ for path in ['/', '/etc', '/etc/passwd', '/proc/self/environ', '/root', '/tmp']:
         print('VISIBLE', path)
     except OSError as e:
         print('hidden', path)
-print(sorted(k for k in os.environ if k != 'PYTHONUNBUFFERED'))
+print(sorted(os.environ))
 "#;
     let res = server
         .run_json(json!({"code": code, "files": {"input.txt": "x"}}))

@@ -1,0 +1,108 @@
+{{/*
+The chart name, or nameOverride. Cut to 63 characters: Kubernetes names and label values
+allow no more.
+*/}}
+{{- define "python-sandbox.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The prefix of every object name: fullnameOverride, else the release name followed by the chart
+name unless the release name already holds it.
+*/}}
+{{- define "python-sandbox.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Labels on every object of the release.
+*/}}
+{{- define "python-sandbox.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/name: {{ include "python-sandbox.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/*
+Labels that select the operator pods (the Deployment's immutable selector: never add to it).
+*/}}
+{{- define "python-sandbox.operatorSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "python-sandbox.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{/*
+Labels of the operator's objects: the release labels plus the component.
+*/}}
+{{- define "python-sandbox.operatorLabels" -}}
+{{ include "python-sandbox.labels" . }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{/*
+Name of the operator's ServiceAccount.
+*/}}
+{{- define "python-sandbox.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "python-sandbox.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name must name an existing ServiceAccount when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+An image reference from {repository, tag, digest}: the digest pins it when set, else the tag,
+else the chart's appVersion. Call with (dict "image" .Values.x.image "context" $).
+*/}}
+{{- define "python-sandbox.image" -}}
+{{- if .image.digest }}
+{{- printf "%s@%s" .image.repository .image.digest }}
+{{- else }}
+{{- printf "%s:%s" .image.repository (default .context.Chart.AppVersion .image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+Namespace of the default pool.
+*/}}
+{{- define "python-sandbox.defaultPoolNamespace" -}}
+{{- default .Release.Namespace .Values.defaultPool.namespace }}
+{{- end }}
+
+{{/*
+Name of the operator's leader-election Lease, which its Role names (resourceNames).
+*/}}
+{{- define "python-sandbox.leaseName" -}}
+{{- include "python-sandbox.fullname" . }}
+{{- end }}
+
+{{/*
+Settings that contradict each other fail the render with a message saying what to change.
+*/}}
+{{- define "python-sandbox.validate" -}}
+{{- $watch := .Values.operator.watchNamespace }}
+{{- if and .Values.defaultPool.enabled $watch (ne $watch (include "python-sandbox.defaultPoolNamespace" .)) }}
+{{- fail (printf "defaultPool.namespace (%s) is not watched: the operator watches only operator.watchNamespace (%s). Put the pool there or clear operator.watchNamespace." (include "python-sandbox.defaultPoolNamespace" .) $watch) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The full name with a suffix, the full name cut so the whole stays within 63 characters. Call
+with (list $ "lease").
+*/}}
+{{- define "python-sandbox.suffixedName" -}}
+{{- $suffix := index . 1 }}
+{{- printf "%s-%s" (include "python-sandbox.fullname" (index . 0) | trunc (int (sub 62 (len $suffix))) | trimSuffix "-") $suffix }}
+{{- end }}

@@ -1,0 +1,53 @@
+# Run once by python.wasm's `wizer-initialize` (python-wasi/runner-entry.c) when runner-node
+# snapshots the interpreter, in a private namespace: `__main__` stays untouched. Everything this
+# leaves in memory is in every run's starting state; what must differ per run is reset in
+# `enter`, which each run calls before the program.
+import atexit
+import os
+import random
+import sys
+
+# Pure-Python (or built-in) modules many programs import: importing them here makes them free
+# at run time. Each costs snapshot memory, the floor under every run's memory limit.
+PRELOAD = (
+    "abc base64 bisect collections contextlib copy csv dataclasses datetime decimal enum "
+    "fractions functools hashlib heapq io itertools json math numbers operator pathlib re "
+    "statistics string struct textwrap time traceback typing uuid"
+).split()
+for name in PRELOAD:
+    __import__(name)
+
+# As `python -c` does: the working directory comes first on sys.path (resolved at each import).
+sys.path.insert(0, "")
+
+# The folder every program starts in; runner-node preopens each run's own there.
+WORK_DIR = "/work"
+
+
+def enter(argv, environ):
+    """Turns the snapshot's state into this run's: arguments, environment, folder, randomness."""
+    # `python -c CODE ARG...` gives sys.argv == ['-c', ARG...].
+    sys.argv = ["-c", *argv[3:]]
+    sys.orig_argv = list(argv)
+    # os.environ was read from the (empty) environment of the snapshot; `environ` is this run's,
+    # already reloaded into the C library, so only the Python mapping is replaced.
+    os.environ._data.clear()
+    os.environ._data.update(environ)
+    os.chdir(WORK_DIR)
+    # random's module-level generator was seeded at snapshot time: reseed from this run's
+    # os.urandom, so no two runs share a sequence. (os.urandom, uuid4 and secrets read fresh
+    # host randomness on every call.)
+    random.seed()
+
+
+def leave():
+    """What finalizing the interpreter would show the program; returns an exit status override."""
+    atexit._run_exitfuncs()
+    status = 0
+    for stream, failed_status in ((sys.stdout, 120), (sys.stderr, 0)):
+        try:
+            if stream is not None:
+                stream.flush()
+        except Exception:
+            status = status or failed_status
+    return status

@@ -1,0 +1,210 @@
+//! The manifests in `examples/pools/` are what the operator accepts and what their comments say.
+//!
+//! Each pool passes the CRD's CEL rules, deserialises into [`PythonSandboxPool`] without losing
+//! a field (serde skips unknown fields, so a typo would vanish silently: every field the file
+//! writes must come back out), and turns into the children its comments promise. The sidecar
+//! pod is a Pod that names one of these pools. The plain schema (types, enums, unknown fields)
+//! is checked by `examples/tests/test_pools.py`.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::settings;
+use k8s_openapi::api::core::v1::{Pod, PodSpec};
+use kube::CustomResourceExt;
+use kube_cel::Validator;
+use runner_api::pool::PythonSandboxPool;
+use runner_operator::resources::{self, Children, Workload};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+fn examples_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/pools")
+}
+
+/// The YAML documents of `examples/pools/<file>`.
+fn documents(file: &str) -> Vec<Value> {
+    let path = examples_dir().join(file);
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_saphyr::from_multiple(&text).unwrap_or_else(|e| panic!("{file} is not YAML: {e}"))
+}
+
+/// Every field of `written` is in `parsed` with the same value (`parsed` may add defaults).
+fn assert_kept(written: &Value, parsed: &Value, at: &str) {
+    match (written, parsed) {
+        (Value::Object(w), Value::Object(p)) => {
+            for (key, value) in w {
+                let inner = format!("{at}.{key}");
+                let kept = p
+                    .get(key)
+                    .unwrap_or_else(|| panic!("{inner} was dropped: not a field of the type"));
+                assert_kept(value, kept, &inner);
+            }
+        }
+        (Value::Array(w), Value::Array(p)) => {
+            assert_eq!(w.len(), p.len(), "{at}");
+            for (i, (w, p)) in w.iter().zip(p).enumerate() {
+                assert_kept(w, p, &format!("{at}[{i}]"));
+            }
+        }
+        _ => assert_eq!(written, parsed, "{at}"),
+    }
+}
+
+/// `document` as a `T`, failing when a field is lost on the way.
+fn strict<T: DeserializeOwned + serde::Serialize>(document: &Value) -> T {
+    let parsed: T = serde_json::from_value(document.clone()).expect("deserialises");
+    assert_kept(document, &serde_json::to_value(&parsed).unwrap(), "");
+    parsed
+}
+
+/// The one pool in `file`, checked against the CEL rules and deserialised strictly, with the
+/// namespace and uid the API server would add.
+fn pool(file: &str) -> PythonSandboxPool {
+    let mut pools = documents(file)
+        .into_iter()
+        .filter(|doc| doc["kind"] == "PythonSandboxPool");
+    let document = pools.next().unwrap_or_else(|| panic!("{file} has no pool"));
+    assert!(pools.next().is_none(), "{file} has one pool");
+
+    let crd = PythonSandboxPool::crd();
+    let schema = crd.spec.versions[0].schema.as_ref().unwrap();
+    let schema = serde_json::to_value(schema.open_api_v3_schema.as_ref().unwrap()).unwrap();
+    if let Err(errors) = Validator::new().validate(&schema, &document, None) {
+        let messages: Vec<_> = errors.iter().map(|e| &e.message).collect();
+        panic!("{file} breaks the CRD's rules: {messages:?}");
+    }
+
+    let mut pool: PythonSandboxPool = strict(&document);
+    pool.metadata.namespace = Some("apps".into());
+    pool.metadata.uid = Some("uid-example".into());
+    pool
+}
+
+/// The children the operator builds for the pool in `file`.
+fn children(file: &str) -> Children {
+    resources::desired(&pool(file), &settings())
+        .unwrap_or_else(|e| panic!("the operator refuses {file}: {e}"))
+}
+
+fn pod_spec(workload: &Workload) -> &PodSpec {
+    let template = match workload {
+        Workload::Deployment(d) => &d.spec.as_ref().unwrap().template,
+        Workload::DaemonSet(d) => &d.spec.as_ref().unwrap().template,
+    };
+    template.spec.as_ref().unwrap()
+}
+
+fn replicas(workload: &Workload) -> Option<i32> {
+    match workload {
+        Workload::Deployment(d) => d.spec.as_ref().unwrap().replicas,
+        Workload::DaemonSet(_) => panic!("a Deployment"),
+    }
+}
+
+#[test]
+fn minimal_is_one_runner_with_default_limits() {
+    let children = children("minimal.yaml");
+    assert_eq!(replicas(&children.workload), Some(1));
+    assert_eq!(children.policy, Default::default());
+    assert!(children.pdb.is_none() && children.hpa.is_none());
+}
+
+#[test]
+fn locked_down_has_tight_limits_read_only_data_and_one_caller() {
+    let children = children("locked-down.yaml");
+    assert_eq!(replicas(&children.workload), Some(2));
+    assert!(children.pdb.is_some(), "two replicas get a PDB");
+
+    let policy = &children.policy;
+    assert_eq!(
+        (policy.limits.timeout_ms, policy.limits.max_timeout_ms),
+        (2_000, 10_000)
+    );
+    assert_eq!(policy.limits.max_memory_mb, 128);
+    assert_eq!(policy.limits.max_output_bytes, 64 * 1024);
+    assert_eq!(policy.scratch_quota_bytes, 8 << 20);
+    assert!(policy.allowed_env.is_empty());
+    assert_eq!(policy.data_mounts.len(), 1);
+    assert_eq!(policy.data_mounts[0].guest_path, "/data/reference");
+
+    // The ConfigMap of the same file is the data, mounted read-only.
+    let config_map = &documents("locked-down.yaml")[0];
+    assert_eq!(config_map["kind"], "ConfigMap");
+    let pod = pod_spec(&children.workload);
+    let volume = pod
+        .volumes
+        .iter()
+        .flatten()
+        .find(|v| {
+            v.config_map
+                .as_ref()
+                .is_some_and(|c| c.name == "reference-data")
+        })
+        .expect("a volume of the reference-data ConfigMap");
+    assert_eq!(config_map["metadata"]["name"], "reference-data");
+    let mount = pod.containers[0]
+        .volume_mounts
+        .iter()
+        .flatten()
+        .find(|m| m.name == volume.name)
+        .expect("mounted");
+    assert_eq!(mount.read_only, Some(true));
+
+    // Only pods labelled app=agent may call it.
+    let ingress = children
+        .network_policy
+        .spec
+        .as_ref()
+        .unwrap()
+        .ingress
+        .as_ref()
+        .unwrap();
+    let callers = serde_json::to_value(&ingress[0].from).unwrap();
+    assert_eq!(
+        callers,
+        serde_json::json!([{"podSelector": {"matchLabels": {"app": "agent"}}}])
+    );
+}
+
+#[test]
+fn autoscaled_hands_the_count_to_an_hpa() {
+    let children = children("autoscaled.yaml");
+    assert_eq!(replicas(&children.workload), None, "the HPA owns replicas");
+    let hpa = children.hpa.expect("an HPA");
+    let spec = hpa.spec.unwrap();
+    assert_eq!((spec.min_replicas, spec.max_replicas), (Some(2), 10));
+    assert!(children.pdb.is_some(), "at least two replicas get a PDB");
+}
+
+#[test]
+fn per_node_is_a_daemon_set_behind_a_node_local_service() {
+    let children = children("per-node.yaml");
+    let Workload::DaemonSet(_) = &children.workload else {
+        panic!("a DaemonSet")
+    };
+    let pod = pod_spec(&children.workload);
+    let node_selector = pod.node_selector.as_ref().unwrap();
+    assert_eq!(node_selector["kubernetes.io/os"], "linux");
+    assert_eq!(pod.tolerations.as_ref().map(Vec::len), Some(1));
+    let service = children.service.spec.as_ref().unwrap();
+    assert_eq!(service.internal_traffic_policy.as_deref(), Some("Local"));
+    assert!(children.pdb.is_none() && children.hpa.is_none());
+}
+
+#[test]
+fn sidecar_pod_names_an_example_pool() {
+    let documents = documents("sidecar.yaml");
+    let [document] = &documents[..] else {
+        panic!("sidecar.yaml holds one Pod")
+    };
+    let pod: Pod = strict(document);
+    let labels = pod.metadata.labels.unwrap();
+    let named = &labels["sandbox.runner.dev/pool"];
+    assert_eq!(
+        pool(&format!("{named}.yaml")).metadata.name.as_ref(),
+        Some(named)
+    );
+}

@@ -1,0 +1,278 @@
+#!/usr/bin/env python3
+"""Benchmarks runner-node and writes docs/benchmarks.md (run through scripts/bench.sh).
+
+Every figure is the median over --rounds repetitions of the whole measurement, with the
+minimum and maximum shown; ratios are computed from the medians of the same run. Native
+baselines (Debian's /usr/bin/python3) are measured in the same run on the same machine.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+NATIVE_PYTHON = "/usr/bin/python3"
+FIB = """import time
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+t = time.perf_counter()
+fib(27)
+print(time.perf_counter() - t)"""
+WRK_SCRIPT = """wrk.method = "POST"
+wrk.body = '{"code": "print(\\'hi\\')"}'
+wrk.headers["Content-Type"] = "application/json"
+"""
+
+
+def log(message):
+    print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def in_process(bench_bin):
+    out = subprocess.run([bench_bin], check=True, capture_output=True, text=True).stdout
+    data = json.loads(out)
+    result = {}
+    for name in ("ready_us", "pass_us", "hello_us", "no_snapshot_hello_us"):
+        result[f"{name}_p50"] = percentile(data[name], 50)
+        result[f"{name}_p99"] = percentile(data[name], 99)
+    for name in ("fib27_s", "pss_per_sandbox_bytes", "snapshot_memory_bytes"):
+        result[name] = data[name]
+    result["concurrent_sandboxes"] = data["concurrent_sandboxes"]
+    return result
+
+
+def hyperfine_median(command):
+    with tempfile.NamedTemporaryFile(suffix=".json") as export:
+        subprocess.run(
+            ["hyperfine", "-N", "--warmup", "10", "--runs", "100", "--style", "none",
+             "--export-json", export.name, command],
+            check=True, capture_output=True)
+        return json.load(open(export.name))["results"][0]["median"] * 1e6  # microseconds
+
+
+def native():
+    fib = float(subprocess.run([NATIVE_PYTHON, "-c", FIB], check=True, capture_output=True,
+                               text=True).stdout)
+    return {
+        "native_pass_us": hyperfine_median(f"{NATIVE_PYTHON} -I -S -c pass"),
+        "native_hello_us": hyperfine_median(f"{NATIVE_PYTHON} -I -S -c \"print('hi')\""),
+        "native_fib27_s": fib,
+    }
+
+
+def rss_bytes(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+def wrk(url, script, threads, connections, seconds):
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script,
+         url], check=True, capture_output=True, text=True).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"wrk saw refused requests:\n{out}")
+
+    def latency_us(label):
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value * {"us": 1, "ms": 1e3, "s": 1e6}[unit]
+
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return latency_us("50"), latency_us("99"), rate
+
+
+def http(server_bin, python_dir, script):
+    env = dict(os.environ, RUNNER_PYTHON_DIR=python_dir, RUST_LOG="info")
+    # Logs go to a file, as a collector would take them: a pipe nobody reads would block the
+    # server once full.
+    logs = tempfile.NamedTemporaryFile("w+", suffix=".log")
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [server_bin, "--host", "127.0.0.1", "--port", "0", "--log-format", "json"],
+        env=env, stdout=logs, text=True)
+    try:
+        addr = None
+        with open(logs.name) as reader:
+            while addr is None:
+                line = reader.readline()
+                if not line:
+                    if server.poll() is not None:
+                        raise RuntimeError("runner-node exited before listening")
+                    time.sleep(0.001)
+                    continue
+                entry = json.loads(line)
+                if entry["fields"].get("message") == "runner-node listening":
+                    ready_ms = (time.perf_counter() - started) * 1e3
+                    addr = entry["fields"]["addr"]
+        url = f"http://{addr}/run"
+        request = urllib.request.Request(url, data=b'{"code": "print(1)"}',
+                                         headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request).read()
+        idle_rss = rss_bytes(server.pid)
+        p50, p99, _ = wrk(url, script, threads=1, connections=1, seconds=5)
+        _, _, rate = wrk(url, script, threads=2, connections=32, seconds=10)
+        return {"server_ready_ms": ready_ms, "idle_rss_bytes": idle_rss,
+                "http_hello_us_p50": p50, "http_hello_us_p99": p99, "http_hello_rps": rate}
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        logs.close()
+
+
+def summary(rounds, key):
+    values = [r[key] for r in rounds]
+    return statistics.median(values), min(values), max(values)
+
+
+def fmt(rounds, key, scale=1.0, digits=0, unit=""):
+    median, low, high = (v * scale for v in summary(rounds, key))
+    return f"{median:,.{digits}f}{unit} ({low:,.{digits}f}–{high:,.{digits}f})"
+
+
+def report(rounds, args, took):
+    m = {key: summary(rounds, key)[0] for key in rounds[0]}
+    mib = 1 / (1 << 20)
+    ratios = {
+        "snapshot_speedup": m["no_snapshot_hello_us_p50"] / m["hello_us_p50"],
+        "http_vs_native": m["http_hello_us_p50"] / m["native_hello_us"],
+        "fib_vs_native": m["fib27_s"] / m["native_fib27_s"],
+    }
+
+    def verdict(ok, missed_by):
+        return "met" if ok else f"**missed** ({missed_by})"
+
+    targets = [
+        ("in-process sandbox ready p50 ≤ 0.5 ms", f"{m['ready_us_p50'] / 1e3:.3f} ms",
+         verdict(m["ready_us_p50"] <= 500, f"{m['ready_us_p50'] / 500:.1f}×")),
+        ("hello run p50 ≤ 2 ms over HTTP", f"{m['http_hello_us_p50'] / 1e3:.2f} ms",
+         verdict(m["http_hello_us_p50"] <= 2000, f"{m['http_hello_us_p50'] / 2000:.1f}×")),
+        ("hello over HTTP ≤ 0.3× native `python3 -c \"print('hi')\"`",
+         f"{ratios['http_vs_native']:.2f}×",
+         verdict(ratios["http_vs_native"] <= 0.3, f"{ratios['http_vs_native'] / 0.3:.1f}×")),
+        ("≥ 20× faster than the no-snapshot path (in-process hello p50)",
+         f"{ratios['snapshot_speedup']:.0f}×",
+         verdict(ratios["snapshot_speedup"] >= 20, f"{20 / ratios['snapshot_speedup']:.1f}×")),
+        ("≥ 1,000 hello runs/s (wrk, 32 connections)", f"{m['http_hello_rps']:,.0f}/s",
+         verdict(m["http_hello_rps"] >= 1000, f"{1000 / m['http_hello_rps']:.1f}×")),
+        ("≤ 4 MiB extra PSS per concurrent sandbox", f"{m['pss_per_sandbox_bytes'] * mib:.2f} MiB",
+         verdict(m["pss_per_sandbox_bytes"] <= 4 << 20,
+                 f"{m['pss_per_sandbox_bytes'] / (4 << 20):.1f}×")),
+        ("fib(27) ≤ 2.5× native", f"{ratios['fib_vs_native']:.2f}×",
+         verdict(ratios["fib_vs_native"] <= 2.5, f"{ratios['fib_vs_native'] / 2.5:.1f}×")),
+        ("server ready ≤ 100 ms with a warm cache", f"{m['server_ready_ms']:.0f} ms",
+         verdict(m["server_ready_ms"] <= 100, f"{m['server_ready_ms'] / 100:.1f}×")),
+    ]
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                if line.startswith("model name")), platform.processor())
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `bash scripts/bench.sh` (not part of the test run). Each figure is the median",
+        f"of {len(rounds)} rounds of the whole measurement, with the minimum and maximum in",
+        "parentheses; ratios use the medians of this same run.",
+        "",
+        f"- machine: {cpu}, {os.cpu_count()} cores, Linux {platform.release()}",
+        f"- date: {datetime.date.today().isoformat()}; the whole benchmark took {took:.0f} s; "
+        f"load average (1 min) {args.load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
+        "(above 0 means other work shared the cores)",
+        f"- command: `bash scripts/bench.sh{' --rounds ' + str(args.rounds) if args.rounds != 3 else ''}`",
+        "- runner-node: dev profile (our crates at opt-level 1, dependencies at 3), pooling "
+        "allocator, snapshot compiled for x86-64-v2",
+        "",
+        "## Targets",
+        "",
+        "| target | measured | |",
+        "|---|---|---|",
+        *[f"| {name} | {value} | {ok} |" for name, value, ok in targets],
+        "",
+        "## In-process (crates/runner-node/examples/bench.rs)",
+        "",
+        "| what | p50 | p99 |",
+        "|---|---|---|",
+        f"| sandbox start-to-ready (store, WASI context, instantiate) | {fmt(rounds, 'ready_us_p50', 1e-3, 3, ' ms')} | {fmt(rounds, 'ready_us_p99', 1e-3, 3, ' ms')} |",
+        f"| run `pass` | {fmt(rounds, 'pass_us_p50', 1e-3, 3, ' ms')} | {fmt(rounds, 'pass_us_p99', 1e-3, 3, ' ms')} |",
+        f"| run `print('hi')` | {fmt(rounds, 'hello_us_p50', 1e-3, 3, ' ms')} | {fmt(rounds, 'hello_us_p99', 1e-3, 3, ' ms')} |",
+        f"| no snapshot: fresh instance + CPython start + `print('hi')` (the origin's path) | {fmt(rounds, 'no_snapshot_hello_us_p50', 1e-3, 1, ' ms')} | {fmt(rounds, 'no_snapshot_hello_us_p99', 1e-3, 1, ' ms')} |",
+        "",
+        "## Over HTTP (the runner-node binary on loopback, wrk)",
+        "",
+        "| what | value |",
+        "|---|---|",
+        f"| `POST /run` hello, one client: p50 | {fmt(rounds, 'http_hello_us_p50', 1e-3, 2, ' ms')} |",
+        f"| `POST /run` hello, one client: p99 | {fmt(rounds, 'http_hello_us_p99', 1e-3, 2, ' ms')} |",
+        f"| throughput, wrk 2 threads × 32 connections, 10 s | {fmt(rounds, 'http_hello_rps', 1, 0, ' runs/s')} |",
+        f"| server start to listening, warm module cache | {fmt(rounds, 'server_ready_ms', 1, 0, ' ms')} |",
+        "",
+        "## Memory",
+        "",
+        "| what | value |",
+        "|---|---|",
+        f"| extra PSS per concurrent sandbox ({rounds[0]['concurrent_sandboxes']} runs in `time.sleep` at once) | {fmt(rounds, 'pss_per_sandbox_bytes', mib, 2, ' MiB')} |",
+        f"| idle server RSS (after one run) | {fmt(rounds, 'idle_rss_bytes', mib, 1, ' MiB')} |",
+        f"| snapshot heap: every run's starting linear memory, the floor under `memory_mb` | {fmt(rounds, 'snapshot_memory_bytes', mib, 1, ' MiB')} |",
+        "",
+        "## CPU-bound and native baselines",
+        "",
+        "| what | value |",
+        "|---|---|",
+        f"| `fib(27)` in the sandbox (timed inside the guest) | {fmt(rounds, 'fib27_s', 1e3, 0, ' ms')} |",
+        f"| `fib(27)` native `{NATIVE_PYTHON}` | {fmt(rounds, 'native_fib27_s', 1e3, 0, ' ms')} |",
+        f"| native `{NATIVE_PYTHON} -I -S -c pass` (hyperfine median) | {fmt(rounds, 'native_pass_us', 1e-3, 2, ' ms')} |",
+        f"| native `{NATIVE_PYTHON} -I -S -c \"print('hi')\"` (hyperfine median) | {fmt(rounds, 'native_hello_us', 1e-3, 2, ' ms')} |",
+        "",
+    ]
+    notes_path = os.path.join(os.path.dirname(args.out), "benchmarks-notes.md")
+    if os.path.exists(notes_path):
+        lines += ["## Notes", "", open(notes_path).read().strip(), ""]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--bench-bin", required=True)
+    parser.add_argument("--server-bin", required=True)
+    parser.add_argument("--python-dir", required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    os.environ["RUNNER_PYTHON_DIR"] = args.python_dir
+    args.load_before = os.getloadavg()[0]
+    began = time.perf_counter()
+    rounds = []
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    try:
+        for i in range(args.rounds):
+            log(f"round {i + 1}/{args.rounds}: in-process")
+            result = in_process(args.bench_bin)
+            log(f"round {i + 1}/{args.rounds}: native baselines")
+            result |= native()
+            log(f"round {i + 1}/{args.rounds}: HTTP")
+            result |= http(args.server_bin, args.python_dir, script.name)
+            rounds.append(result)
+    finally:
+        os.unlink(script.name)
+    text = report(rounds, args, time.perf_counter() - began)
+    with open(args.out, "w") as out:
+        out.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
