@@ -45,7 +45,7 @@ class RunnerNode:
     """A runner-node process; `url` is where it listens."""
 
     # Loopback, a free port, and JSON logs: the "listening" line carries the address.
-    FLAGS = ("--host", "127.0.0.1", "--port", "0", "--log-format", "json")
+    FLAGS = ("--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--log-format", "json")
 
     def __init__(self, command=None):
         """Starts `command` (default: the freshly built binary) with FLAGS added."""

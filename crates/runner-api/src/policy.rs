@@ -150,38 +150,7 @@ impl SandboxPolicy {
     /// refuses a bad policy at start instead of misbehaving on the first request.
     pub fn validate(&self) -> Result<(), PolicyError> {
         let fail = |message: String| Err(PolicyError(message));
-        let l = &self.limits;
-        if l.max_timeout_ms == 0 {
-            return fail("limits.max_timeout_ms must be at least 1".into());
-        }
-        if l.timeout_ms == 0 || l.timeout_ms > l.max_timeout_ms {
-            return fail(format!(
-                "limits.timeout_ms ({}) must be between 1 and limits.max_timeout_ms ({})",
-                l.timeout_ms, l.max_timeout_ms
-            ));
-        }
-        if l.max_memory_mb == 0 || l.max_memory_mb > WASM32_MAX_MEMORY_MB {
-            return fail(format!(
-                "limits.max_memory_mb ({}) must be between 1 and {WASM32_MAX_MEMORY_MB} (the wasm32 \
-                 address space)",
-                l.max_memory_mb
-            ));
-        }
-        if l.memory_mb == 0 || l.memory_mb > l.max_memory_mb {
-            return fail(format!(
-                "limits.memory_mb ({}) must be between 1 and limits.max_memory_mb ({})",
-                l.memory_mb, l.max_memory_mb
-            ));
-        }
-        if l.max_output_bytes == 0 {
-            return fail("limits.max_output_bytes must be at least 1".into());
-        }
-        if l.max_concurrent_runs == 0 {
-            return fail("limits.max_concurrent_runs must be at least 1".into());
-        }
-        if self.scratch_quota_bytes == 0 {
-            return fail("scratch_quota_bytes must be at least 1".into());
-        }
+        self.validate_limits(Limit::field)?;
 
         let mut env = BTreeSet::new();
         for name in &self.allowed_env {
@@ -232,6 +201,86 @@ impl SandboxPolicy {
                     mount.guest_path
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+/// One numeric limit of a policy, for naming it in messages: a policy file names fields
+/// ([`Limit::field`]), runner-node's command line names flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// `limits.timeout_ms`
+    TimeoutMs,
+    /// `limits.max_timeout_ms`
+    MaxTimeoutMs,
+    /// `limits.memory_mb`
+    MemoryMb,
+    /// `limits.max_memory_mb`
+    MaxMemoryMb,
+    /// `limits.max_output_bytes`
+    MaxOutputBytes,
+    /// `limits.max_concurrent_runs`
+    MaxConcurrentRuns,
+    /// `scratch_quota_bytes`
+    ScratchQuotaBytes,
+}
+
+impl Limit {
+    /// The limit's path in a policy file.
+    pub fn field(self) -> &'static str {
+        match self {
+            Limit::TimeoutMs => "limits.timeout_ms",
+            Limit::MaxTimeoutMs => "limits.max_timeout_ms",
+            Limit::MemoryMb => "limits.memory_mb",
+            Limit::MaxMemoryMb => "limits.max_memory_mb",
+            Limit::MaxOutputBytes => "limits.max_output_bytes",
+            Limit::MaxConcurrentRuns => "limits.max_concurrent_runs",
+            Limit::ScratchQuotaBytes => "scratch_quota_bytes",
+        }
+    }
+}
+
+impl SandboxPolicy {
+    /// Checks the numeric limits (defaults within maxima, maxima within what a wasm32 guest
+    /// can use, nothing zero), naming each limit with `name`. The one place these rules live:
+    /// [`SandboxPolicy::validate`] names fields, runner-node's flag check names flags.
+    pub fn validate_limits(&self, name: impl Fn(Limit) -> &'static str) -> Result<(), PolicyError> {
+        let fail = |message: String| Err(PolicyError(message));
+        let l = &self.limits;
+        let at_least_one = [
+            (Limit::MaxTimeoutMs, l.max_timeout_ms),
+            (Limit::MaxOutputBytes, l.max_output_bytes),
+            (Limit::MaxConcurrentRuns, u64::from(l.max_concurrent_runs)),
+            (Limit::ScratchQuotaBytes, self.scratch_quota_bytes),
+        ];
+        if let Some((limit, _)) = at_least_one.iter().find(|(_, value)| *value == 0) {
+            return fail(format!("{} must be at least 1", name(*limit)));
+        }
+        if l.timeout_ms == 0 || l.timeout_ms > l.max_timeout_ms {
+            return fail(format!(
+                "{} ({}) must be between 1 and {} ({})",
+                name(Limit::TimeoutMs),
+                l.timeout_ms,
+                name(Limit::MaxTimeoutMs),
+                l.max_timeout_ms
+            ));
+        }
+        if l.max_memory_mb == 0 || l.max_memory_mb > WASM32_MAX_MEMORY_MB {
+            return fail(format!(
+                "{} ({}) must be between 1 and {WASM32_MAX_MEMORY_MB} (the wasm32 address space)",
+                name(Limit::MaxMemoryMb),
+                l.max_memory_mb
+            ));
+        }
+        if l.memory_mb == 0 || l.memory_mb > l.max_memory_mb {
+            return fail(format!(
+                "{} ({}) must be between 1 and {} ({})",
+                name(Limit::MemoryMb),
+                l.memory_mb,
+                name(Limit::MaxMemoryMb),
+                l.max_memory_mb
+            ));
         }
         Ok(())
     }

@@ -6,13 +6,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A request to run one Python program in a fresh sandbox.
 ///
 /// Only `code` is required. Unknown fields are rejected so that a typo (`timeout` for
 /// `timeout_ms`) is reported instead of silently ignored.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunRequest {
     /// Python source, run as `python -c CODE`.
@@ -28,11 +29,38 @@ pub struct RunRequest {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
     /// Wall-time limit for this run in milliseconds; at most the server's maximum.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number"
+    )]
+    #[schemars(range(min = 1))]
     pub timeout_ms: Option<u64>,
     /// Linear-memory limit for this run in MiB; at most the server's maximum.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number"
+    )]
+    #[schemars(range(min = 1))]
     pub memory_mb: Option<u64>,
+}
+
+/// Reads a whole number that may be written `2000.0`: JSON Schema counts that as an integer and
+/// some encoders (Python's `json` with a float) write it so. Fractions and negatives are refused.
+fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if let Some(whole) = number.as_u64() {
+        return Ok(Some(whole));
+    }
+    match number.as_f64() {
+        Some(f) if f.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(&f) => Ok(Some(f as u64)),
+        _ => Err(serde::de::Error::custom(format!(
+            "invalid value: {number}, expected a whole number of at least 0"
+        ))),
+    }
 }
 
 impl RunRequest {
@@ -46,7 +74,7 @@ impl RunRequest {
 }
 
 /// The answer to a run that happened, whatever the guest did (HTTP 200).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RunResponse {
     /// The origin's contract, unchanged.
     pub res: RunStatus,
@@ -68,7 +96,7 @@ pub struct RunResponse {
 }
 
 /// The origin's `res` object.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RunStatus {
     /// `"Ok"` when the program ran to the end with exit code 0, `"Error"` otherwise.
     pub status: Status,
@@ -77,7 +105,7 @@ pub struct RunStatus {
 }
 
 /// The origin's two-valued status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Status {
     /// Exit code 0.
     Ok,
@@ -86,7 +114,7 @@ pub enum Status {
 }
 
 /// How a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The program ended by itself; see `exit_code`.
@@ -118,14 +146,14 @@ impl Outcome {
 }
 
 /// The body of every refused request: `{"error": {"code": ..., "message": ...}}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorBody {
     /// What went wrong.
     pub error: ErrorDetail,
 }
 
 /// A machine-readable code and a human-readable message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code.
     pub code: ErrorCode,
@@ -134,7 +162,7 @@ pub struct ErrorDetail {
 }
 
 /// Stable error codes, each with one HTTP status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// 400: the body is not JSON.
@@ -149,6 +177,8 @@ pub enum ErrorCode {
     NotFound,
     /// 405: the endpoint exists but not with this method.
     MethodNotAllowed,
+    /// 408: the client took longer than the server allows to send the request body.
+    RequestTimeout,
     /// 413: the body is larger than the server accepts.
     PayloadTooLarge,
     /// 415: the body is not `application/json`.
@@ -166,6 +196,26 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The name used on the wire and in metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::UnknownField => "unknown_field",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::RequestTimeout => "request_timeout",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::LimitExceeded => "limit_exceeded",
+            ErrorCode::EnvNotAllowed => "env_not_allowed",
+            ErrorCode::Overloaded => "overloaded",
+            ErrorCode::Draining => "draining",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
     /// The HTTP status this code is answered with.
     pub fn http_status(self) -> u16 {
         match self {
@@ -173,6 +223,7 @@ impl ErrorCode {
             ErrorCode::Unauthorized => 401,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::RequestTimeout => 408,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::LimitExceeded | ErrorCode::EnvNotAllowed => 422,
@@ -190,6 +241,17 @@ mod tests {
     fn origin_request_needs_only_code() {
         let req: RunRequest = serde_json::from_str(r#"{"code": "print(1)"}"#).unwrap();
         assert_eq!(req, RunRequest::new("print(1)"));
+    }
+
+    #[test]
+    fn limits_may_be_written_as_whole_floats() {
+        let req: RunRequest =
+            serde_json::from_str(r#"{"code": "", "timeout_ms": 2000.0, "memory_mb": 64}"#).unwrap();
+        assert_eq!((req.timeout_ms, req.memory_mb), (Some(2000), Some(64)));
+        for bad in ["1.5", "-1", "\"5\"", "1e30"] {
+            let body = format!(r#"{{"code": "", "timeout_ms": {bad}}}"#);
+            assert!(serde_json::from_str::<RunRequest>(&body).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -224,6 +286,29 @@ mod tests {
         ] {
             let wire = serde_json::to_value(outcome).unwrap();
             assert_eq!(wire, outcome.as_str());
+        }
+    }
+
+    #[test]
+    fn error_code_names_match_the_wire() {
+        for code in [
+            ErrorCode::InvalidJson,
+            ErrorCode::InvalidRequest,
+            ErrorCode::UnknownField,
+            ErrorCode::Unauthorized,
+            ErrorCode::NotFound,
+            ErrorCode::MethodNotAllowed,
+            ErrorCode::RequestTimeout,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::UnsupportedMediaType,
+            ErrorCode::LimitExceeded,
+            ErrorCode::EnvNotAllowed,
+            ErrorCode::Overloaded,
+            ErrorCode::Draining,
+            ErrorCode::Internal,
+        ] {
+            let wire = serde_json::to_value(code).unwrap();
+            assert_eq!(wire, code.as_str());
         }
     }
 }

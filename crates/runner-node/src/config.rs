@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use runner_api::policy::{PolicyLimits, SandboxPolicy, WASM32_MAX_MEMORY_MB};
+use runner_api::policy::{DEFAULT_SCRATCH_QUOTA_BYTES, Limit, PolicyLimits, SandboxPolicy};
 
 use crate::{Error, Result};
 
@@ -52,6 +52,11 @@ pub struct Config {
     /// Port to listen on (0 picks a free port).
     #[arg(long, env = "RUNNER_PORT", default_value_t = 3000)]
     pub port: u16,
+
+    /// Admin port serving `GET /metrics` (Prometheus) on the same address, apart from runs so a
+    /// NetworkPolicy can admit scrapers alone; `off` disables it, 0 picks a free port.
+    #[arg(long, env = "RUNNER_ADMIN_PORT", default_value = "9090")]
+    pub admin_port: AdminPort,
 
     /// Folder holding the CPython-for-WASI build: `python.wasm` and `lib/python3.X/`, as made by
     /// `python-wasi/build.sh`.
@@ -96,6 +101,11 @@ pub struct Config {
     #[arg(long, env = "RUNNER_MAX_OUTPUT_BYTES", default_value_t = 1024 * 1024)]
     pub max_output_bytes: usize,
 
+    /// Most bytes of `files` a request may bring into the run's `/work` (checked on admission,
+    /// 422 beyond it); see docs/security.md for what bounds the guest's own writes.
+    #[arg(long, env = "RUNNER_SCRATCH_QUOTA_BYTES", default_value_t = DEFAULT_SCRATCH_QUOTA_BYTES)]
+    pub scratch_quota_bytes: u64,
+
     /// WebAssembly stack available to a run, in KiB; deeper recursion in the interpreter ends
     /// the run with `stack_overflow` instead of harming the server.
     #[arg(
@@ -128,6 +138,11 @@ pub struct Config {
     #[arg(long, env = "RUNNER_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
     pub header_read_timeout_ms: u64,
 
+    /// How long a client may take to send a request's body once its headers arrived, in
+    /// milliseconds; a slower one is answered 408 and its connection closed.
+    #[arg(long, env = "RUNNER_BODY_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub body_read_timeout_ms: u64,
+
     /// Most open client connections; past it new connections are closed at once.
     #[arg(long, env = "RUNNER_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
@@ -155,6 +170,42 @@ pub struct Config {
     /// File holding the bearer token (surrounding whitespace ignored), e.g. a mounted Secret.
     #[arg(long, env = "RUNNER_AUTH_TOKEN_FILE", conflicts_with = "auth_token")]
     pub auth_token_file: Option<PathBuf>,
+}
+
+/// Whether and where the admin endpoints are served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminPort {
+    /// No admin listener.
+    Off,
+    /// Listen on this port (0: a free one).
+    Port(u16),
+}
+
+impl std::str::FromStr for AdminPort {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "off" => Ok(AdminPort::Off),
+            port => port
+                .parse()
+                .map(AdminPort::Port)
+                .map_err(|_| format!("{port:?} is neither a port number nor `off`")),
+        }
+    }
+}
+
+/// The flag that sets `limit` when no policy file is given.
+fn flag_name(limit: Limit) -> &'static str {
+    match limit {
+        Limit::TimeoutMs => "--timeout-ms",
+        Limit::MaxTimeoutMs => "--max-timeout-ms",
+        Limit::MemoryMb => "--memory-mb",
+        Limit::MaxMemoryMb => "--max-memory-mb",
+        Limit::MaxOutputBytes => "--max-output-bytes",
+        Limit::MaxConcurrentRuns => "--max-concurrent-runs",
+        Limit::ScratchQuotaBytes => "--scratch-quota-bytes",
+    }
 }
 
 /// `runner-node` subcommands.
@@ -216,19 +267,24 @@ impl Config {
     pub fn policy(&self) -> Result<SandboxPolicy> {
         match &self.policy_file {
             Some(path) => load_policy(path),
-            None => Ok(SandboxPolicy {
-                limits: PolicyLimits {
-                    timeout_ms: self.timeout_ms,
-                    max_timeout_ms: self.max_timeout_ms,
-                    memory_mb: self.memory_mb,
-                    max_memory_mb: self.max_memory_mb,
-                    max_output_bytes: self.max_output_bytes as u64,
-                    max_concurrent_runs: u32::try_from(self.max_concurrent_runs)
-                        .unwrap_or(u32::MAX),
-                },
-                allowed_env: self.allow_env.clone(),
-                ..SandboxPolicy::default()
-            }),
+            None => Ok(self.flags_policy()),
+        }
+    }
+
+    /// The policy the limit flags describe.
+    fn flags_policy(&self) -> SandboxPolicy {
+        SandboxPolicy {
+            limits: PolicyLimits {
+                timeout_ms: self.timeout_ms,
+                max_timeout_ms: self.max_timeout_ms,
+                memory_mb: self.memory_mb,
+                max_memory_mb: self.max_memory_mb,
+                max_output_bytes: self.max_output_bytes as u64,
+                max_concurrent_runs: u32::try_from(self.max_concurrent_runs).unwrap_or(u32::MAX),
+            },
+            allowed_env: self.allow_env.clone(),
+            scratch_quota_bytes: self.scratch_quota_bytes,
+            ..SandboxPolicy::default()
         }
     }
 
@@ -237,43 +293,42 @@ impl Config {
         SocketAddr::new(self.host, self.port)
     }
 
+    /// The admin socket address, unless the admin port is off.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        match self.admin_port {
+            AdminPort::Off => None,
+            AdminPort::Port(port) => Some(SocketAddr::new(self.host, port)),
+        }
+    }
+
     /// Checks that the limits are coherent and the interpreter folder looks complete.
     pub fn validate(&self) -> Result<()> {
         let invalid = |message: String| Err(Error::Config(message));
-        if self.timeout_ms == 0 || self.timeout_ms > self.max_timeout_ms {
-            return invalid(format!(
-                "--timeout-ms ({}) must be between 1 and --max-timeout-ms ({})",
-                self.timeout_ms, self.max_timeout_ms
-            ));
-        }
-        if self.max_memory_mb > WASM32_MAX_MEMORY_MB {
-            return invalid(format!(
-                "--max-memory-mb ({}) exceeds the wasm32 address space ({WASM32_MAX_MEMORY_MB} MiB)",
-                self.max_memory_mb
-            ));
-        }
-        if self.memory_mb == 0 || self.memory_mb > self.max_memory_mb {
-            return invalid(format!(
-                "--memory-mb ({}) must be between 1 and --max-memory-mb ({})",
-                self.memory_mb, self.max_memory_mb
-            ));
-        }
-        if self.max_output_bytes == 0 {
-            return invalid("--max-output-bytes must be at least 1".into());
-        }
+        // The limit rules are runner-api's, shared with policy files; here they name flags.
+        self.flags_policy()
+            .validate_limits(flag_name)
+            .map_err(|e| Error::Config(e.0))?;
         if self.wasm_stack_kb < 64 {
             return invalid(format!(
                 "--wasm-stack-kb ({}) must be at least 64",
                 self.wasm_stack_kb
             ));
         }
-        if self.max_connections == 0 || self.header_read_timeout_ms == 0 {
+        if self.max_connections == 0
+            || self.header_read_timeout_ms == 0
+            || self.body_read_timeout_ms == 0
+        {
             return invalid(
-                "--max-connections and --header-read-timeout-ms must be at least 1".into(),
+                "--max-connections, --header-read-timeout-ms and --body-read-timeout-ms must be \
+                 at least 1"
+                    .into(),
             );
         }
-        if self.max_concurrent_runs == 0 {
-            return invalid("--max-concurrent-runs must be at least 1".into());
+        if self.admin_port == AdminPort::Port(self.port) && self.port != 0 {
+            return invalid(format!(
+                "--admin-port ({}) must differ from --port",
+                self.port
+            ));
         }
         let wasm = self.python_wasm();
         if !wasm.is_file() {
@@ -340,6 +395,11 @@ impl Config {
         Duration::from_millis(self.header_read_timeout_ms)
     }
 
+    /// How long a client may take to send a request's body.
+    pub fn body_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_read_timeout_ms)
+    }
+
     /// How long in-flight runs may go on after SIGTERM.
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_millis(self.shutdown_grace_ms)
@@ -360,11 +420,38 @@ mod tests {
     }
 
     #[test]
+    fn admin_port_defaults_to_9090_and_can_be_turned_off() {
+        assert_eq!(config().admin_addr(), Some("0.0.0.0:9090".parse().unwrap()));
+        let off = Config::parse_from(["runner-node", "--python-dir", ".", "--admin-port", "off"]);
+        assert_eq!(off.admin_addr(), None);
+        let bad = Config::try_parse_from(["runner-node", "--python-dir", ".", "--admin-port", "x"]);
+        assert!(bad.unwrap_err().to_string().contains("nor `off`"));
+    }
+
+    #[test]
     fn default_timeout_above_maximum_is_refused() {
         let mut c = config();
         c.timeout_ms = c.max_timeout_ms + 1;
         let err = c.validate().unwrap_err().to_string();
         assert!(err.contains("--timeout-ms"), "{err}");
+    }
+
+    #[test]
+    fn limit_errors_name_flags_not_policy_fields() {
+        let mut c = config();
+        c.max_output_bytes = 0;
+        let err = c.validate().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "invalid configuration: --max-output-bytes must be at least 1"
+        );
+        let mut c = config();
+        c.memory_mb = 2000;
+        let err = c.validate().unwrap_err().to_string();
+        assert!(
+            err.contains("--memory-mb (2000)") && err.contains("--max-memory-mb (1024)"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //! ```
 //!
 //! [`Server::bind`] validates the configuration, loads the interpreter and binds the socket;
-//! [`Server::run`] serves until its shutdown future resolves, then drains in-flight runs.
+//! [`Server::run`] serves until its shutdown future resolves, then drains in-flight runs. The
+//! admin port (`GET /metrics`, see [`metrics`]) is served alongside until the server returns.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -26,6 +27,9 @@ pub mod cache;
 pub mod capture;
 pub mod config;
 pub mod engine;
+pub mod files;
+pub mod metrics;
+pub mod openapi;
 pub mod policy;
 pub mod routes;
 pub mod sandbox;
@@ -114,9 +118,13 @@ pub async fn precompile(config: Config, output: PathBuf) -> Result<cache::Precom
     .map_err(|e| Error::Config(format!("precompiling panicked: {e}")))?
 }
 
-/// A bound, ready server: the interpreter is loaded and the socket listens.
+/// Most open connections on the admin port: scrapers and probes, a handful at a time.
+const ADMIN_MAX_CONNECTIONS: usize = 64;
+
+/// A bound, ready server: the interpreter is loaded and the sockets listen.
 pub struct Server {
     listener: TcpListener,
+    admin: Option<TcpListener>,
     state: routes::State,
 }
 
@@ -132,14 +140,38 @@ impl Server {
             .await
             .map_err(|e| Error::Config(format!("loading the interpreter panicked: {e}")))??;
         sandbox::self_check(&runtime, &policy).await?;
-        let addr = config.listen_addr();
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|e| Error::io(format!("listen address {addr}"), e))?;
+        let bind = |addr: SocketAddr, what: &'static str| async move {
+            TcpListener::bind(addr)
+                .await
+                .map_err(|e| Error::io(format!("{what} {addr}"), e))
+        };
+        let listener = bind(config.listen_addr(), "listen address").await?;
+        let admin = match config.admin_addr() {
+            Some(addr) => Some(bind(addr, "admin address (--admin-port)").await?),
+            None => None,
+        };
         Ok(Server {
             listener,
+            admin,
             state: routes::State::new(runtime, config, policy, auth_token),
         })
+    }
+
+    /// Calls `hook` with every decoded run request before it is checked and admitted, on the
+    /// request's own task: for embedders that audit or meter requests (the binary sets none).
+    /// A panic in `hook` is caught like any handler panic: that request is answered 500
+    /// `internal` and the server keeps serving.
+    pub fn on_request(
+        mut self,
+        hook: impl Fn(&runner_api::RunRequest) + Send + Sync + 'static,
+    ) -> Self {
+        self.state.on_request = Some(std::sync::Arc::new(hook));
+        self
+    }
+
+    /// The address of the admin port (`/metrics`), unless it is off.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// The address the server listens on (useful with port 0).
@@ -158,6 +190,15 @@ impl Server {
             .policy_file
             .clone()
             .map(|path| state.policy.watch(path));
+        let admin = self.admin.map(|listener| {
+            tokio::spawn(serve::serve(
+                listener,
+                routes::admin_routes(state.metrics.clone()),
+                state.config.header_read_timeout(),
+                ADMIN_MAX_CONNECTIONS,
+                std::future::pending(),
+            ))
+        });
         let drain = state.admission.clone();
         let grace = state.config.shutdown_grace();
         let stop = async move {
@@ -180,8 +221,8 @@ impl Server {
                 tracing::warn!(?grace, "grace period over, exiting with runs in flight");
             }
         }
-        if let Some(reloader) = reloader {
-            reloader.abort();
+        for task in [reloader, admin].into_iter().flatten() {
+            task.abort();
         }
     }
 }

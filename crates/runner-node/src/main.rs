@@ -22,7 +22,8 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let server = Server::bind(config).await?;
-    tracing::info!(addr = %server.local_addr(), "runner-node listening");
+    let admin = server.admin_addr().map(|addr| addr.to_string());
+    tracing::info!(addr = %server.local_addr(), admin, "runner-node listening");
     server.run(shutdown::signal()).await;
     Ok(())
 }

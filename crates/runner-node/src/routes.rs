@@ -2,30 +2,39 @@
 //!
 //! - `POST /run`, `POST /v1/run`: run a program (see `runner_api::run`);
 //! - `GET /`, `GET /health`: `ok` while the process serves (the origin's liveness answer);
-//! - `GET /ready`: 200 while runs are accepted, 503 once draining.
+//! - `GET /ready`: 200 while runs are accepted, 503 once draining;
+//! - `GET /openapi.json`: this contract as OpenAPI 3.1 (see [`crate::openapi`]).
+//!
+//! On the admin port ([`admin_routes`]): `GET /metrics` (Prometheus) and `GET /health`.
 
 use std::convert::Infallible;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes};
-use futures_util::{Stream, StreamExt};
+use futures_util::{FutureExt, Stream, StreamExt};
 use runner_api::policy::SandboxPolicy;
 use runner_api::{
     ErrorBody, ErrorCode, ErrorDetail, Outcome, RunRequest, RunResponse, RunStatus, Status,
 };
-use warp::http::{HeaderValue, StatusCode, header};
+use warp::http::{HeaderValue, Method, StatusCode, header};
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use crate::admission::Admission;
 use crate::config::Config;
 use crate::engine::Runtime;
+use crate::metrics::Metrics;
 use crate::policy::LivePolicy;
 use crate::sandbox::{self, Input, Limits, Report};
 use crate::{Error, Result};
 
 /// Seconds a refused client is told to wait before retrying (503 `Retry-After`).
 const RETRY_AFTER_SECS: &str = "1";
+
+/// Called with each decoded run request before it is checked: see [`crate::Server::on_request`].
+pub type RequestHook = Arc<dyn Fn(&RunRequest) + Send + Sync>;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -35,6 +44,8 @@ pub struct State {
     pub(crate) admission: Admission,
     /// What sandboxes may do: limits, env names, data mounts.
     pub(crate) policy: LivePolicy,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) on_request: Option<RequestHook>,
     /// SHA-256 of the bearer token run endpoints require, if auth is on. Comparing digests
     /// keeps the comparison's timing independent of how much of the token a caller guessed.
     auth_digest: Option<[u8; 32]>,
@@ -52,6 +63,8 @@ impl State {
             runtime,
             admission: Admission::new(policy.limits.max_concurrent_runs as usize),
             policy: LivePolicy::new(policy),
+            metrics: Arc::new(Metrics::new()),
+            on_request: None,
             config: Arc::new(config),
             auth_digest: auth_token.map(|t| digest(&t)),
         }
@@ -76,9 +89,18 @@ fn digest(token: &str) -> [u8; 32] {
 /// All endpoints, with every rejection turned into a JSON error body.
 pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone {
     // Path before method, so an unknown path is 404 and only a known one can be 405.
-    let health = (warp::path::end().or(warp::path!("health")).unify())
-        .and(warp::get())
-        .map(|| "ok".into_response());
+    let health_path = warp::path::end().or(warp::path!("health")).unify();
+    let get_paths = health_path
+        .or(warp::path!("ready"))
+        .unify()
+        .or(warp::path!("openapi.json"))
+        .unify();
+    let run_path = warp::path!("run").or(warp::path!("v1" / "run")).unify();
+    let wrong_method = wrong_method(get_paths, "GET")
+        .or(wrong_method(run_path, "POST"))
+        .unify();
+
+    let health = health_path.and(warp::get()).map(|| "ok".into_response());
 
     let ready_state = state.clone();
     let ready = warp::path!("ready").and(warp::get()).map(move || {
@@ -89,8 +111,16 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
         }
     });
 
+    let doc_state = state.clone();
+    let openapi = warp::path!("openapi.json").and(warp::get()).map(move || {
+        let policy = doc_state.policy.current();
+        let doc = crate::openapi::document(&policy, doc_state.auth_digest.is_some());
+        warp::reply::json(&doc).into_response()
+    });
+
     let max_body = state.config.max_body_bytes;
-    let run = (warp::path!("run").or(warp::path!("v1" / "run")).unify())
+    let body_timeout = state.config.body_read_timeout();
+    let run = run_path
         .and(warp::post())
         .and(warp::header::optional::<String>(
             header::AUTHORIZATION.as_str(),
@@ -105,16 +135,36 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
         .and(warp::any().map(move || state.clone()))
         .then(
             move |auth: Option<String>, content_type, length, body, state: State| async move {
-                if !state.authorized(auth.as_deref()) {
-                    return error_response(
-                        ErrorCode::Unauthorized,
-                        "this server requires Authorization: Bearer <token>".into(),
-                    );
-                }
-                let request = read_request(content_type, length, body, max_body).await;
-                match request {
-                    Ok(request) => handle_run(state, request).await,
-                    Err(err) => err.into_response(),
+                let answer = async {
+                    if !state.authorized(auth.as_deref()) {
+                        return Err(Refusal(
+                            ErrorCode::Unauthorized,
+                            "this server requires Authorization: Bearer <token>".into(),
+                        ));
+                    }
+                    let request =
+                        read_request(content_type, length, body, max_body, body_timeout).await?;
+                    handle_run(&state, request).await.map_err(Refusal::from)
+                };
+                // A bug must cost one request, not the connection's task or the process.
+                let answer = match AssertUnwindSafe(answer).catch_unwind().await {
+                    Ok(answer) => answer,
+                    Err(panic) => {
+                        let panic = panic_message(panic.as_ref());
+                        tracing::error!(panic, "a run request handler panicked");
+                        Err(Refusal(
+                            ErrorCode::Internal,
+                            "the server failed on this request (a bug, logged); it keeps serving"
+                                .into(),
+                        ))
+                    }
+                };
+                match answer {
+                    Ok(response) => response,
+                    Err(Refusal(code, message)) => {
+                        state.metrics.rejected(code);
+                        error_response(code, message)
+                    }
                 }
             },
         );
@@ -122,34 +172,92 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
     health
         .or(ready)
         .unify()
+        .or(openapi)
+        .unify()
         .or(run)
+        .unify()
+        .or(wrong_method)
         .unify()
         .recover(rejection)
         .unify()
 }
 
-async fn handle_run(state: State, request: RunRequest) -> Response {
-    let result = async {
-        let policy = state.policy.current();
-        let (input, limits) = admit_request(&policy, request, state.runtime.snapshot_memory_bytes)?;
-        let _slot = state.admission.admit(state.config.queue_timeout()).await?;
-        sandbox::run(&state.runtime, &policy, input, limits).await
-    }
-    .await;
-    match result {
-        Ok(report) => {
-            let id = uuid::Uuid::new_v4().to_string();
-            tracing::info!(
-                run.id = %id,
-                outcome = report.outcome.as_str(),
-                exit_code = report.exit_code,
-                duration_ms = report.duration.as_secs_f64() * 1e3,
-                "run finished"
+/// On the paths `path` matches, answers every method but `allowed` with 405 and the `Allow`
+/// header RFC 9110 asks for; passes `allowed` on (to the endpoint's own rejection).
+fn wrong_method<P>(
+    path: P,
+    allowed: &'static str,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
+where
+    P: Filter<Extract = (), Error = Rejection> + Clone,
+{
+    path.and(warp::method())
+        .and_then(move |method: Method| async move {
+            if method.as_str() == allowed {
+                return Err(warp::reject::not_found());
+            }
+            let mut response = error_response(
+                ErrorCode::MethodNotAllowed,
+                format!("{method} is not allowed on this endpoint; use {allowed}"),
             );
-            warp::reply::json(&response(id, report)).into_response()
-        }
-        Err(err) => err.into_response(),
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allowed));
+            Ok(response)
+        })
+}
+
+/// `GET /metrics` and `GET /health`, served on the admin port.
+pub fn admin_routes(
+    metrics: Arc<Metrics>,
+) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone {
+    let health = warp::path!("health")
+        .and(warp::get())
+        .map(|| "ok".into_response());
+    let scrape = warp::path!("metrics").and(warp::get()).map(move || {
+        let mut response = metrics.render().into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
+        );
+        response
+    });
+    health.or(scrape).unify().recover(rejection).unify()
+}
+
+/// The text of a panic payload (`panic!` with a literal or a formatted message).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(not a string)")
+}
+
+async fn handle_run(state: &State, request: RunRequest) -> Result<Response> {
+    if let Some(hook) = &state.on_request {
+        hook(&request);
     }
+    let policy = state.policy.current();
+    let (input, limits) = admit_request(&policy, request, state.runtime.snapshot_memory_bytes)?;
+    let queued = Instant::now();
+    let slot = state.admission.admit(state.config.queue_timeout()).await;
+    state.metrics.queue_waited(queued.elapsed());
+    let _slot = slot?;
+    let run = state.metrics.run_started();
+    let report = sandbox::run(&state.runtime, &policy, input, limits).await;
+    run.finish(report.as_ref().ok());
+    let report = report?;
+    let id = uuid::Uuid::new_v4().to_string();
+    tracing::info!(
+        run.id = %id,
+        outcome = report.outcome.as_str(),
+        exit_code = report.exit_code,
+        duration_ms = report.duration.as_secs_f64() * 1e3,
+        peak_memory_bytes = report.peak_memory_bytes,
+        "run finished"
+    );
+    Ok(warp::reply::json(&response(id, report)).into_response())
 }
 
 /// Checks a request against the server's limits and policy; `floor_bytes` is the memory every
@@ -192,6 +300,7 @@ fn admit_request(
         }
         Some(mb) => mb,
     };
+    crate::files::check(&request.files, policy.scratch_quota_bytes)?;
     if let Some(name) = request
         .env
         .keys()
@@ -234,25 +343,26 @@ fn response(id: String, report: Report) -> RunResponse {
 
 // === request body ===
 
-/// Reads at most `max` bytes of body and decodes it as a [`RunRequest`].
+/// Reads at most `max` bytes of body within `timeout` and decodes it as a [`RunRequest`].
 async fn read_request<S, B>(
     content_type: Option<String>,
     length: Option<u64>,
     body: S,
     max: u64,
-) -> Result<RunRequest, RequestError>
+    timeout: Duration,
+) -> Result<RunRequest, Refusal>
 where
     S: Stream<Item = Result<B, warp::Error>> + Unpin,
     B: Buf,
 {
     if let Some(ct) = content_type.as_deref().filter(|ct| !is_json(ct)) {
-        return Err(RequestError(
+        return Err(Refusal(
             ErrorCode::UnsupportedMediaType,
             format!("Content-Type must be application/json, not {ct:?}"),
         ));
     }
     let too_large = || {
-        RequestError(
+        Refusal(
             ErrorCode::PayloadTooLarge,
             format!("request body exceeds {max} bytes"),
         )
@@ -261,18 +371,33 @@ where
         return Err(too_large());
     }
     let mut body = body;
-    let mut bytes = Vec::new();
-    while let Some(chunk) = body.next().await {
-        let mut chunk = chunk
-            .map_err(|e| RequestError(ErrorCode::InvalidRequest, format!("reading body: {e}")))?;
-        if bytes.len() as u64 + chunk.remaining() as u64 > max {
-            return Err(too_large());
+    let read_all = async {
+        let mut bytes = Vec::new();
+        while let Some(chunk) = body.next().await {
+            let mut chunk = chunk
+                .map_err(|e| Refusal(ErrorCode::InvalidRequest, format!("reading body: {e}")))?;
+            if bytes.len() as u64 + chunk.remaining() as u64 > max {
+                return Err(too_large());
+            }
+            while chunk.has_remaining() {
+                let part: Bytes = chunk.copy_to_bytes(chunk.chunk().len());
+                bytes.extend_from_slice(&part);
+            }
         }
-        while chunk.has_remaining() {
-            let part: Bytes = chunk.copy_to_bytes(chunk.chunk().len());
-            bytes.extend_from_slice(&part);
-        }
-    }
+        Ok(bytes)
+    };
+    // A client that trickles its body would otherwise hold a connection and a task forever.
+    let bytes = tokio::time::timeout(timeout, read_all)
+        .await
+        .map_err(|_elapsed| {
+            Refusal(
+                ErrorCode::RequestTimeout,
+                format!(
+                    "the request body took longer than {} ms",
+                    timeout.as_millis()
+                ),
+            )
+        })??;
     parse_request(&bytes)
 }
 
@@ -287,7 +412,7 @@ fn is_json(content_type: &str) -> bool {
 }
 
 /// Decodes a body, telling malformed JSON, unknown fields and wrong shapes apart.
-fn parse_request(bytes: &[u8]) -> Result<RunRequest, RequestError> {
+fn parse_request(bytes: &[u8]) -> Result<RunRequest, Refusal> {
     serde_json::from_slice(bytes).map_err(|err| {
         use serde_json::error::Category;
         let code = match err.classify() {
@@ -297,16 +422,20 @@ fn parse_request(bytes: &[u8]) -> Result<RunRequest, RequestError> {
             }
             Category::Data => ErrorCode::InvalidRequest,
         };
-        RequestError(code, err.to_string())
+        Refusal(code, err.to_string())
     })
 }
 
-/// A request refused before it reached admission.
-struct RequestError(ErrorCode, String);
+/// A refused run request: the error code and the message the caller reads.
+struct Refusal(ErrorCode, String);
 
-impl RequestError {
-    fn into_response(self) -> Response {
-        error_response(self.0, self.1)
+impl From<Error> for Refusal {
+    fn from(err: Error) -> Self {
+        let code = error_code(&err);
+        if code == ErrorCode::Internal {
+            tracing::error!(error = %err, "run failed in the host");
+        }
+        Refusal(code, err.to_string())
     }
 }
 
@@ -319,20 +448,14 @@ fn error_code(err: &Error) -> ErrorCode {
         Error::LimitExceeded(_) => ErrorCode::LimitExceeded,
         Error::EnvNotAllowed(_) => ErrorCode::EnvNotAllowed,
         Error::Overloaded { .. } => ErrorCode::Overloaded,
+        // The scratch filesystem is full (runs' files fill it): busy, not broken.
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => {
+            ErrorCode::Overloaded
+        }
         Error::Draining => ErrorCode::Draining,
         Error::Config(_) | Error::Io { .. } | Error::Wasm { .. } | Error::Snapshot(_) => {
             ErrorCode::Internal
         }
-    }
-}
-
-impl Error {
-    fn into_response(self) -> Response {
-        let code = error_code(&self);
-        if code == ErrorCode::Internal {
-            tracing::error!(error = %self, "run failed in the host");
-        }
-        error_response(code, self.to_string())
     }
 }
 
@@ -343,6 +466,17 @@ fn error_response(code: ErrorCode, message: String) -> Response {
     let status =
         StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = warp::reply::with_status(warp::reply::json(&body), status).into_response();
+    if matches!(code, ErrorCode::RequestTimeout | ErrorCode::PayloadTooLarge) {
+        // The rest of the body was not read: the connection cannot carry another request.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    if code == ErrorCode::Unauthorized {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(
             header::RETRY_AFTER,

@@ -69,6 +69,8 @@ pub struct Report {
     pub output: Captured,
     /// Time from instantiation to the end of the program.
     pub duration: Duration,
+    /// Largest linear memory the run was granted, in bytes.
+    pub peak_memory_bytes: usize,
 }
 
 /// Per-run host state held by the [`Store`].
@@ -81,6 +83,7 @@ pub struct HostState {
 struct MemoryLimiter {
     max_bytes: usize,
     refused: bool,
+    peak: usize,
 }
 
 impl ResourceLimiter for MemoryLimiter {
@@ -92,6 +95,7 @@ impl ResourceLimiter for MemoryLimiter {
     ) -> wasmtime::Result<bool> {
         let allowed = desired <= self.max_bytes;
         self.refused |= !allowed;
+        self.peak = self.peak.max(if allowed { desired } else { 0 });
         Ok(allowed)
     }
 
@@ -141,6 +145,7 @@ pub async fn run(
     let result = tokio::time::timeout(limits.timeout, execution).await;
     let duration = started.elapsed();
     let memory_refused = store.data().limiter.refused;
+    let peak_memory_bytes = store.data().limiter.peak;
     drop(store);
     drop(work);
 
@@ -153,6 +158,7 @@ pub async fn run(
         exit_code,
         output: capture.finish(),
         duration,
+        peak_memory_bytes,
     })
 }
 
@@ -196,6 +202,7 @@ fn new_store(
             limiter: MemoryLimiter {
                 max_bytes: limits.memory_bytes,
                 refused: false,
+                peak: 0,
             },
         },
     );

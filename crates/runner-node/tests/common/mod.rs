@@ -14,6 +14,7 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use runner_node::config::AdminPort;
 use runner_node::{Config, Server};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -34,6 +35,7 @@ pub fn test_config() -> Config {
     let mut config = Config::with_python_dir(python_dir());
     config.host = "127.0.0.1".parse().unwrap();
     config.port = 0;
+    config.admin_port = AdminPort::Port(0);
     config
 }
 
@@ -81,7 +83,11 @@ impl TestServer {
     }
 
     pub async fn start_with(config: Config) -> Self {
-        let server = Server::bind(config).await.expect("server starts");
+        Self::serve(Server::bind(config).await.expect("server starts"))
+    }
+
+    /// Serves an already bound server.
+    pub fn serve(server: Server) -> Self {
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let (finished, done) = oneshot::channel();

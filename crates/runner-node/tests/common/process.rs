@@ -27,7 +27,8 @@ impl Process {
     /// Starts the binary with `args` after the test defaults (loopback, free port, JSON logs).
     pub fn start_with(args: &[&str]) -> Self {
         let mut child = command()
-            .args(["--host", "127.0.0.1", "--port", "0", "--log-format", "json"])
+            .args(["--host", "127.0.0.1", "--port", "0", "--admin-port", "0"])
+            .args(["--log-format", "json"])
             .args(args)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
