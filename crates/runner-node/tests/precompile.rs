@@ -25,8 +25,8 @@ fn precompiled_snapshot_is_used_and_a_corrupt_one_is_rebuilt() {
 
     // No module cache: the only compiled snapshot around is the precompiled file.
     let no_cache = ["--module-cache", "", "--precompiled", artefact_arg];
-    let mut server = Process::start_with(&no_cache);
-    let logs = server.logs_until("runner-node listening");
+    let server = Process::start_with(&no_cache);
+    let logs = &server.startup_logs;
     assert!(
         !logs
             .iter()
@@ -43,8 +43,8 @@ fn precompiled_snapshot_is_used_and_a_corrupt_one_is_rebuilt() {
         *byte ^= 0xff;
     }
     std::fs::write(&artefact, bytes).unwrap();
-    let mut server = Process::start_with(&no_cache);
-    let logs = server.logs_until("runner-node listening");
+    let server = Process::start_with(&no_cache);
+    let logs = &server.startup_logs;
     let warning = logs
         .iter()
         .find(|l| {

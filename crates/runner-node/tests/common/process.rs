@@ -17,6 +17,8 @@ pub struct Process {
     pub child: Child,
     logs: BufReader<ChildStdout>,
     pub addr: String,
+    /// The log lines up to and including "runner-node listening".
+    pub startup_logs: Vec<Value>,
 }
 
 impl Process {
@@ -40,8 +42,10 @@ impl Process {
             child,
             logs,
             addr: String::new(),
+            startup_logs: Vec::new(),
         };
-        let listening = process.next_log_with("runner-node listening");
+        process.startup_logs = process.logs_until("runner-node listening");
+        let listening = process.startup_logs.last().expect("the listening line");
         process.addr = listening["fields"]["addr"].as_str().unwrap().to_string();
         process
     }
