@@ -166,9 +166,10 @@ def runner(images, tmp_path):
     container.remove()
 
 
-# Regression guards with room above today's sizes (docs/install.md: 62 MiB and 25 MiB; the aim
-# for runner-node is 64 MiB): a jump past them is a change to look at, not noise.
-@pytest.mark.parametrize(("name", "budget_mib"), [("runner-node", 72), ("runner-operator", 32)])
+# Regression guards with room above today's sizes (docs/install.md: 73.5 MiB and 27 MiB; the aim
+# for runner-node was 64 MiB before the snapshot's heap image joined it): a jump past them is a
+# change to look at, not noise.
+@pytest.mark.parametrize(("name", "budget_mib"), [("runner-node", 80), ("runner-operator", 32)])
 def test_image_is_small(images, name, budget_mib):
     size_mib = images[name]["size"] / 2**20
     print(f"{name} image: {size_mib:.1f} MiB")

@@ -84,6 +84,10 @@ def test_local_command_works_as_written(runner, where, command, expected):
     )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
+    if "/run" not in command:
+        # Another endpoint (e.g. /openapi.json): it answered JSON, and any shown answer matches.
+        assert expected is None or answer == json.loads(expected), answer
+        return
     uuid.UUID(answer["id"])
     assert isinstance(answer["duration_ms"], (int, float))
     if expected is None:
