@@ -74,10 +74,10 @@ pub struct Config {
     #[arg(long, env = "RUNNER_PRECOMPILED", global = true)]
     pub precompiled: Option<PathBuf>,
 
-    /// Folder under which each run's `/work` is created and removed again. Defaults to
-    /// `/dev/shm` when it is a writable folder (memory-backed: making and removing a folder
-    /// there costs microseconds, on a disk filesystem up to milliseconds), else the system's
-    /// temporary folder (`TMPDIR`).
+    /// Folder under which each run's `/work` is created and removed again. Defaults to `TMPDIR`
+    /// when that is set (the operator's pods set it to a size-limited emptyDir), else `/dev/shm`
+    /// when writable (memory-backed: making and removing a folder there costs microseconds, on
+    /// a disk filesystem up to milliseconds), else `/tmp`.
     #[arg(long, env = "RUNNER_WORK_ROOT")]
     pub work_root: Option<PathBuf>,
 
@@ -359,6 +359,10 @@ impl Config {
     pub fn work_root(&self) -> PathBuf {
         if let Some(root) = &self.work_root {
             return root.clone();
+        }
+        // An explicit TMPDIR is the operator's choice (the pods' size-limited emptyDir).
+        if let Some(tmp) = std::env::var_os("TMPDIR").filter(|t| !t.is_empty()) {
+            return PathBuf::from(tmp);
         }
         // Writable for this user: a folder can be made there (and is removed at once).
         let shm = Path::new("/dev/shm");
