@@ -132,6 +132,16 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Every outcome, in declaration order.
+    pub const ALL: [Outcome; 6] = [
+        Outcome::Completed,
+        Outcome::Timeout,
+        Outcome::MemoryLimit,
+        Outcome::OutputLimit,
+        Outcome::StackOverflow,
+        Outcome::Cancelled,
+    ];
+
     /// The name used on the wire, in logs and in metric labels.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -276,14 +286,7 @@ mod tests {
 
     #[test]
     fn outcome_names_match_the_wire() {
-        for outcome in [
-            Outcome::Completed,
-            Outcome::Timeout,
-            Outcome::MemoryLimit,
-            Outcome::OutputLimit,
-            Outcome::StackOverflow,
-            Outcome::Cancelled,
-        ] {
+        for outcome in Outcome::ALL {
             let wire = serde_json::to_value(outcome).unwrap();
             assert_eq!(wire, outcome.as_str());
         }

@@ -28,16 +28,6 @@ use crate::sandbox::Report;
 /// The `Content-Type` of [`Metrics::render`]'s output.
 pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
-/// Every outcome a run can report; each gets a series at zero.
-const OUTCOMES: [Outcome; 6] = [
-    Outcome::Completed,
-    Outcome::Timeout,
-    Outcome::MemoryLimit,
-    Outcome::OutputLimit,
-    Outcome::StackOverflow,
-    Outcome::Cancelled,
-];
-
 /// Every reason a run request can be refused for; each gets a series at zero.
 const REJECTIONS: [ErrorCode; 12] = [
     ErrorCode::InvalidJson,
@@ -99,7 +89,7 @@ impl Metrics {
             rejected: Family::default(),
             sandbox_memory,
         };
-        for outcome in OUTCOMES {
+        for outcome in Outcome::ALL {
             let _ = metrics.runs.get_or_create(&OutcomeLabel {
                 outcome: outcome.as_str(),
             });
