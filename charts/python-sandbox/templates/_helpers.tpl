@@ -89,10 +89,54 @@ Name of the operator's leader-election Lease, which its Role names (resourceName
 {{- end }}
 
 {{/*
+Labels of the webhook's objects: the release labels plus the component (not the operator's,
+so the ServiceMonitor's selector never picks the webhook Service).
+*/}}
+{{- define "python-sandbox.webhookLabels" -}}
+{{ include "python-sandbox.labels" . }}
+app.kubernetes.io/component: webhook
+{{- end }}
+
+{{/*
+Name of the webhook's Service, MutatingWebhookConfiguration, RBAC and cert-manager Certificate.
+*/}}
+{{- define "python-sandbox.webhookName" -}}
+{{- include "python-sandbox.suffixedName" (list . "webhook") }}
+{{- end }}
+
+{{/*
+Name of the Secret holding the webhook's serving certificate: made empty by the chart and
+filled by the operator, or made by cert-manager.
+*/}}
+{{- define "python-sandbox.webhookSecretName" -}}
+{{- include "python-sandbox.suffixedName" (list . "webhook-tls") }}
+{{- end }}
+
+{{/*
+Namespaces whose pods the webhook never sees: the system ones, the release's own, and
+webhook.excludeNamespaces. The operator is told the extra ones too (it excludes the system
+ones and its own itself). A list, as JSON.
+*/}}
+{{- define "python-sandbox.webhookExcluded" -}}
+{{- $system := list "kube-system" "kube-public" "kube-node-lease" .Release.Namespace }}
+{{- concat $system .Values.webhook.excludeNamespaces | uniq | toJson }}
+{{- end }}
+
+{{/*
 Settings that contradict each other fail the render with a message saying what to change.
 */}}
 {{- define "python-sandbox.validate" -}}
 {{- $watch := .Values.operator.watchNamespace }}
+{{- $webhook := .Values.webhook }}
+{{- if and $webhook.certManager.enabled (not $webhook.enabled) }}
+{{- fail "webhook.certManager.enabled makes the certificate of a webhook that webhook.enabled=false turns off: turn both on, or both off." }}
+{{- end }}
+{{- if and $webhook.certManager.issuerRef (not $webhook.certManager.enabled) }}
+{{- fail "webhook.certManager.issuerRef is set but webhook.certManager.enabled is false: nothing would use that issuer. Turn cert-manager on or clear the issuerRef." }}
+{{- end }}
+{{- if and $webhook.enabled $watch (has $watch (include "python-sandbox.webhookExcluded" . | fromJsonArray)) }}
+{{- fail (printf "webhook.enabled would inject no pod: the operator watches only %s, which the webhook never touches (the release namespace, a system one, or in webhook.excludeNamespaces). Watch another namespace, or set webhook.enabled=false." $watch) }}
+{{- end }}
 {{- if and .Values.defaultPool.enabled $watch (ne $watch (include "python-sandbox.defaultPoolNamespace" .)) }}
 {{- fail (printf "defaultPool.namespace (%s) is not watched: the operator watches only operator.watchNamespace (%s). Put the pool there or clear operator.watchNamespace." (include "python-sandbox.defaultPoolNamespace" .) $watch) }}
 {{- end }}

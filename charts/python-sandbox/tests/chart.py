@@ -27,6 +27,7 @@ KUBE_VERSION = "1.29.0"
 EVERYTHING = {
     "metrics": {"serviceMonitor": {"enabled": True}},
     "defaultPool": {"enabled": True, "spec": {"replicas": 2}},
+    "webhook": {"excludeNamespaces": ["legacy"]},
     "operator": {
         "replicas": 2,
         "networkPolicy": {

@@ -10,13 +10,15 @@ from chart import EVERYTHING, KUBE_VERSION, only, render
 
 VERSIONS = [KUBE_VERSION, kubernetes_validate.latest_version()]
 # Kinds whose schema comes from a CRD, not from Kubernetes: checked below, or not ours.
-CUSTOM = {"PythonSandboxPool", "ServiceMonitor"}
+CUSTOM = {"PythonSandboxPool", "ServiceMonitor", "Issuer", "Certificate"}
 
 CASES = {
     "defaults": {},
     "everything": EVERYTHING,
     "one-namespace": {"operator": {"watchNamespace": "apps"}},
     "no-crd-no-rbac": {"crds": {"enabled": False}, "rbac": {"create": False}},
+    "cert-manager": {"webhook": {"certManager": {"enabled": True}}},
+    "no-webhook": {"webhook": {"enabled": False}},
 }
 
 

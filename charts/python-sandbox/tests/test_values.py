@@ -5,6 +5,7 @@ import pytest
 
 from chart import (
     CHART,
+    RELEASE,
     CRD_TEMPLATE,
     EVERYTHING,
     KUBE_VERSION,
@@ -20,6 +21,7 @@ from chart import (
 )
 
 SNAPSHOT = CHART / "tests" / "snapshots" / "default.yaml"
+WEBHOOK = f"{RELEASE}-python-sandbox-webhook"
 DIGEST = "sha256:" + "ab" * 32
 
 
@@ -40,12 +42,19 @@ def test_defaults_install_the_crd_and_a_cluster_wide_operator_and_no_pool():
     objects = render()
     assert kinds(objects) == [
         "ClusterRole",
+        "ClusterRole",
+        "ClusterRoleBinding",
         "ClusterRoleBinding",
         "CustomResourceDefinition",
         "Deployment",
+        "MutatingWebhookConfiguration",
         "NetworkPolicy",
         "Role",
+        "Role",
         "RoleBinding",
+        "RoleBinding",
+        "Secret",
+        "Service",
         "ServiceAccount",
     ]
     assert "WATCH_NAMESPACE" not in operator_env(objects)
@@ -85,7 +94,7 @@ def test_replicas_share_one_lease_named_after_the_release():
     env = operator_env(objects)
     assert env["POD_NAMESPACE"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}
     assert env["POD_NAME"] == {"fieldRef": {"fieldPath": "metadata.name"}}
-    lease_role = only(objects, "Role")
+    lease_role = only(objects, "Role", f"{RELEASE}-python-sandbox-lease")
     assert lease_role["metadata"]["namespace"] == NAMESPACE
     assert lease_role["rules"][0]["resourceNames"] == [env["LEASE_NAME"]]
 
@@ -93,10 +102,13 @@ def test_replicas_share_one_lease_named_after_the_release():
 def test_watch_namespace_swaps_the_cluster_role_for_a_role_there():
     objects = render({"operator": {"watchNamespace": "apps"}})
     assert operator_env(objects)["WATCH_NAMESPACE"] == "apps"
-    assert "ClusterRole" not in kinds(objects)
-    assert "ClusterRoleBinding" not in kinds(objects)
+    # Only the webhook's ClusterRole stays: its configuration is cluster-scoped, and named.
+    assert [o["metadata"]["name"] for o in objects if o["kind"].startswith("ClusterRole")] == [
+        WEBHOOK,
+        WEBHOOK,
+    ]
     roles = [o for o in objects if o["kind"] == "Role"]
-    assert sorted(r["metadata"]["namespace"] for r in roles) == ["apps", NAMESPACE]
+    assert sorted(r["metadata"]["namespace"] for r in roles) == ["apps", NAMESPACE, NAMESPACE]
     binding = next(
         o for o in objects if o["kind"] == "RoleBinding" and o["metadata"]["namespace"] == "apps"
     )
@@ -154,7 +166,8 @@ def test_existing_service_account():
     objects = render({"serviceAccount": {"create": False, "name": "ops"}})
     assert "ServiceAccount" not in kinds(objects)
     assert operator_pod(objects)["serviceAccountName"] == "ops"
-    assert only(objects, "ClusterRoleBinding")["subjects"][0]["name"] == "ops"
+    bindings = [o for o in objects if o["kind"] in ("ClusterRoleBinding", "RoleBinding")]
+    assert {b["subjects"][0]["name"] for b in bindings} == {"ops"}
 
 
 def test_service_account_name_and_annotations():
@@ -175,7 +188,7 @@ def test_service_monitor_scrapes_the_admin_port():
     objects = render(
         {"metrics": {"serviceMonitor": {"enabled": True, "interval": "15s", "labels": {"r": "p"}}}}
     )
-    service = only(objects, "Service")
+    service = only(objects, "Service", f"{RELEASE}-python-sandbox-metrics")
     assert service["spec"]["ports"][0]["targetPort"] == "admin"
     assert service["spec"]["selector"] == only(objects, "Deployment")["spec"]["selector"][
         "matchLabels"
@@ -190,7 +203,7 @@ def test_service_monitor_scrapes_the_admin_port():
 
 
 def test_network_policy_admits_only_api_dns_and_named_scrapers():
-    policy = only(render(), "NetworkPolicy")["spec"]
+    policy = only(render({"webhook": {"enabled": False}}), "NetworkPolicy")["spec"]
     assert policy["ingress"] == []
     assert [p["port"] for p in policy["egress"][0]["ports"]] == [443, 6443]
     assert {p["port"] for p in policy["egress"][1]["ports"]} == {53}
@@ -199,7 +212,11 @@ def test_network_policy_admits_only_api_dns_and_named_scrapers():
     scrapers = [{"namespaceSelector": {"matchLabels": {"name": "monitoring"}}}]
     values = {"operator": {"networkPolicy": {"apiServerPorts": [8443], "metricsFrom": scrapers}}}
     policy = only(render(values), "NetworkPolicy")["spec"]
-    assert policy["ingress"] == [{"from": scrapers, "ports": [{"port": 8080, "protocol": "TCP"}]}]
+    assert policy["ingress"] == [
+        {"from": scrapers, "ports": [{"port": 8080, "protocol": "TCP"}]},
+        # The API server calls the webhook from addresses no selector names.
+        {"ports": [{"port": 8443, "protocol": "TCP"}]},
+    ]
     assert [p["port"] for p in policy["egress"][0]["ports"]] == [8443]
 
     objects = render({"operator": {"networkPolicy": {"enabled": False}}})
@@ -261,6 +278,18 @@ def test_notes_say_how_to_call_a_pool():
         ({"defaultPool": {"spec": []}}, "at '/defaultPool/spec': got array, want object"),
         ({"metrics": {"serviceMonitor": {"interval": "often"}}}, "interval"),
         ({"imagePullSecrets": ["regcred"]}, "at '/imagePullSecrets/0': got string, want object"),
+        ({"webhook": {"failurePolicy": "Sometimes"}}, "at '/webhook/failurePolicy'"),
+        ({"webhook": {"port": 443}}, "at '/webhook/port'"),
+        ({"webhook": {"timeoutSeconds": 31}}, "at '/webhook/timeoutSeconds'"),
+        ({"webhook": {"excludeNamespaces": ["Kube"]}}, "at '/webhook/excludeNamespaces/0'"),
+        (
+            {"webhook": {"certManager": {"issuerRef": {"kind": "Vault", "name": "v"}}}},
+            "at '/webhook/certManager/issuerRef/kind'",
+        ),
+        (
+            {"webhook": {"certManager": {"enabled": True, "issuerRef": {"kind": "Issuer"}}}},
+            "at '/webhook/certManager/issuerRef'",
+        ),
     ],
 )
 def test_invalid_values_are_refused_naming_the_key(values, message):
@@ -279,6 +308,23 @@ def test_invalid_values_are_refused_naming_the_key(values, message):
         (
             {"operator": {"watchNamespace": "apps"}, "defaultPool": {"enabled": True}},
             "defaultPool.namespace (sandbox-system) is not watched",
+        ),
+        (
+            {"webhook": {"enabled": False, "certManager": {"enabled": True}}},
+            "webhook.certManager.enabled makes the certificate of a webhook that "
+            "webhook.enabled=false turns off",
+        ),
+        (
+            {"webhook": {"certManager": {"issuerRef": {"name": "ca"}}}},
+            "webhook.certManager.issuerRef is set but webhook.certManager.enabled is false",
+        ),
+        (
+            {"operator": {"watchNamespace": NAMESPACE}},
+            f"webhook.enabled would inject no pod: the operator watches only {NAMESPACE}",
+        ),
+        (
+            {"operator": {"watchNamespace": "legacy"}, "webhook": {"excludeNamespaces": ["legacy"]}},
+            "webhook.enabled would inject no pod: the operator watches only legacy",
         ),
     ],
 )
