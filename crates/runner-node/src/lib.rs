@@ -31,6 +31,7 @@ pub mod files;
 pub mod metrics;
 pub mod openapi;
 pub mod policy;
+pub mod probe;
 pub mod routes;
 pub mod sandbox;
 pub mod serve;

@@ -7,6 +7,19 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Before the server's arguments (a probe needs no --python-dir) and before logging: a
+    // probe prints one line and nothing else.
+    if let Some(probe) = runner_node::probe::from_args(std::env::args_os()) {
+        let args = probe.unwrap_or_else(|usage| usage.exit());
+        match runner_node::probe::probe(&args).await {
+            Ok(line) => println!("{line}"),
+            Err(reason) => {
+                eprintln!("{reason}");
+                std::process::exit(1);
+            }
+        }
+        return Ok(());
+    }
     let config = Config::parse();
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,wasmtime=warn,cranelift=warn"));

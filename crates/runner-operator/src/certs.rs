@@ -44,7 +44,42 @@ const BACKDATE: SignedDuration = SignedDuration::from_mins(5);
 /// Common name of the CA; a replacement CA has the same one.
 const CA_NAME: &str = "runner-operator webhook CA";
 
-/// Keys of the Secret (type `kubernetes.io/tls`).
+/// Who makes the webhook's certificates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CertSource {
+    /// The operator: it makes and renews its own CA and serving certificate in the Secret
+    /// ([`ensure`]) and keeps the webhook configuration's `caBundle` current. Needs `get` and
+    /// `update` on the Secret and `get`/`patch` on the MutatingWebhookConfiguration.
+    #[default]
+    Operator,
+    /// Someone else (cert-manager) writes `tls.crt` and `tls.key` into the Secret and the
+    /// `caBundle` (cert-manager's CA injector). The operator only reads the Secret: `get`, and
+    /// nothing on the webhook configuration.
+    External,
+}
+
+/// A serving certificate and its key, as the TLS server loads them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Serving {
+    /// Certificate chain (PEM), leaf first.
+    pub cert_pem: String,
+    /// Private key (PEM).
+    pub key_pem: String,
+}
+
+impl Serving {
+    /// `tls.crt` and `tls.key` of `secret`, as cert-manager (or any `kubernetes.io/tls`
+    /// writer) stores them; `None` while either is missing or empty (not issued yet).
+    pub fn from_secret(secret: &Secret) -> Option<Serving> {
+        let text = |key| text(secret, key);
+        Some(Serving {
+            cert_pem: text(keys::TLS_CRT)?,
+            key_pem: text(keys::TLS_KEY)?,
+        })
+    }
+}
+
+/// Keys of the Secret (type `kubernetes.io/tls` when the operator creates it).
 pub mod keys {
     /// The serving certificate (PEM).
     pub const TLS_CRT: &str = "tls.crt";
@@ -196,6 +231,14 @@ pub fn issue(
 }
 
 impl Bundle {
+    /// The serving certificate and key.
+    pub fn serving(&self) -> Serving {
+        Serving {
+            cert_pem: self.cert_pem.clone(),
+            key_pem: self.key_pem.clone(),
+        }
+    }
+
     /// The CAs the API server should trust at `now`, as the webhook's `caBundle` (PEM): the
     /// current one, and the previous one while it is valid.
     pub fn ca_bundle(&self, now: Timestamp) -> String {
@@ -252,12 +295,7 @@ impl Bundle {
     /// The bundle the Secret holds; `None` when any part is missing or unreadable (an empty
     /// Secret made by the chart, a hand edit): the plan is then a new CA.
     pub fn from_secret(secret: &Secret) -> Option<Bundle> {
-        let data = secret.data.as_ref()?;
-        let text = |key: &str| {
-            data.get(key)
-                .and_then(|b| String::from_utf8(b.0.clone()).ok())
-                .filter(|s| !s.trim().is_empty())
-        };
+        let text = |key| text(secret, key);
         let annotations = secret.metadata.annotations.as_ref()?;
         let time = |key: &str| annotations.get(key)?.parse::<Timestamp>().ok();
         let previous_ca = match (
@@ -316,7 +354,8 @@ pub async fn ensure(
             None => secrets.create(&PostParams::default(), &secret).await,
             Some(existing) => {
                 // Optimistic concurrency: the write fails if anyone wrote since the read.
-                secret.metadata.resource_version = existing.metadata.resource_version;
+                secret.metadata.resource_version = existing.metadata.resource_version.clone();
+                keep_foreign_metadata(&mut secret, existing);
                 secrets.replace(name, &PostParams::default(), &secret).await
             }
         };
@@ -337,6 +376,52 @@ pub async fn ensure(
     Err(Error::Certificate(format!(
         "Secret {name} kept changing under {WRITE_ATTEMPTS} writes in a row"
     )))
+}
+
+/// The text under `key` in `secret`'s data; `None` when missing, not UTF-8, or blank.
+fn text(secret: &Secret, key: &str) -> Option<String> {
+    let bytes = secret.data.as_ref()?.get(key)?;
+    String::from_utf8(bytes.0.clone())
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// A replace must not drop what others put on the Secret: the chart's labels and Helm's
+/// ownership annotations stay (the operator's own keys win), and so does the type, which the
+/// API server never lets change (the chart makes the Secret `Opaque`).
+fn keep_foreign_metadata(secret: &mut Secret, existing: Secret) {
+    for (ours, theirs) in [
+        (&mut secret.metadata.labels, existing.metadata.labels),
+        (
+            &mut secret.metadata.annotations,
+            existing.metadata.annotations,
+        ),
+    ] {
+        let mut merged = theirs.unwrap_or_default();
+        merged.extend(ours.take().unwrap_or_default());
+        *ours = Some(merged);
+    }
+    if existing.type_.is_some() {
+        secret.type_ = existing.type_;
+    }
+}
+
+/// Reads the serving certificate someone else keeps in the Secret `name` ([`CertSource::External`]).
+/// Never writes. Fails while the Secret is missing or holds no `tls.crt`/`tls.key` yet.
+pub async fn read_external(secrets: &Api<Secret>, name: &str) -> Result<Serving> {
+    let secret = secrets
+        .get_opt(name)
+        .await
+        .map_err(Error::kube(format!("get Secret {name}")))?;
+    secret
+        .as_ref()
+        .and_then(Serving::from_secret)
+        .ok_or_else(|| {
+            Error::Certificate(format!(
+                "Secret {name} holds no tls.crt and tls.key yet (is cert-manager installed and its \
+             Certificate Ready?)"
+            ))
+        })
 }
 
 fn ca_params(now: Timestamp, not_after: Timestamp) -> Result<CertificateParams> {

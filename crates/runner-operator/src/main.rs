@@ -2,10 +2,11 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use runner_operator::controller;
+use runner_operator::certs::CertSource;
 use runner_operator::resources::Settings;
 use runner_operator::webhook::WebhookConfig;
 use runner_operator::webhook_server::WebhookOptions;
+use runner_operator::{controller, rbac};
 use tracing_subscriber::EnvFilter;
 
 /// Reconciles PythonSandboxPool resources into pools of runner-node pods.
@@ -30,12 +31,64 @@ enum Command {
     Run(Box<RunArgs>),
     /// Print the PythonSandboxPool CustomResourceDefinition as YAML.
     Crd,
-    /// Print the ClusterRole and the leader-election Role the operator needs, as YAML.
-    Rbac {
-        /// Namespace the operator runs in (where its Lease lives).
-        #[arg(long, default_value = "runner-operator")]
-        namespace: String,
-    },
+    /// Print the RBAC the operator needs, as YAML: its ClusterRole and leader-election Role,
+    /// and the webhook's Role (its Secret) and ClusterRole (its webhook configuration).
+    Rbac(RbacArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RbacArgs {
+    /// Namespace the operator runs in (where its Lease and webhook Secret live).
+    #[arg(long, default_value = "runner-operator")]
+    namespace: String,
+
+    /// Leave out the webhook's rules (the operator runs without `--webhook-addr`).
+    #[arg(long)]
+    no_webhook: bool,
+
+    #[command(flatten)]
+    webhook: WebhookArgs,
+}
+
+/// The sidecar webhook's settings, shared by `run` and `rbac` so the rules name what runs.
+#[derive(Debug, clap::Args)]
+struct WebhookArgs {
+    /// The Secret holding the webhook's serving certificate (and the CA, when the operator
+    /// makes them): the one Secret its Role may touch.
+    #[arg(
+        long,
+        env = "WEBHOOK_SECRET",
+        default_value = "runner-operator-webhook-tls"
+    )]
+    webhook_secret: String,
+
+    /// The webhook's Service: its DNS names go into the serving certificate.
+    #[arg(
+        long,
+        env = "WEBHOOK_SERVICE",
+        default_value = "runner-operator-webhook"
+    )]
+    webhook_service: String,
+
+    /// The MutatingWebhookConfiguration whose caBundle the operator keeps current (with
+    /// `--webhook-certificates operator`).
+    #[arg(
+        long,
+        env = "WEBHOOK_CONFIGURATION",
+        default_value = "runner-operator-webhook"
+    )]
+    webhook_configuration: String,
+
+    /// Who makes the webhook's certificates: `operator` (its own CA, renewed in the Secret,
+    /// caBundle patched) or `external` (cert-manager fills the Secret and the caBundle; the
+    /// operator only reads the Secret).
+    #[arg(
+        long,
+        env = "WEBHOOK_CERTIFICATES",
+        value_enum,
+        default_value_t = CertSource::Operator
+    )]
+    webhook_certificates: CertSource,
 }
 
 #[derive(Debug, clap::Args)]
@@ -74,27 +127,8 @@ struct RunArgs {
     #[arg(long, env = "WEBHOOK_ADDR")]
     webhook_addr: Option<std::net::SocketAddr>,
 
-    /// The Secret holding the webhook's CA and serving certificate (made and renewed by the
-    /// operator; the one Secret its Role may touch).
-    #[arg(
-        long,
-        env = "WEBHOOK_SECRET",
-        default_value = "runner-operator-webhook-tls"
-    )]
-    webhook_secret: String,
-
-    /// The webhook's Service: its DNS names go into the serving certificate.
-    #[arg(
-        long,
-        env = "WEBHOOK_SERVICE",
-        default_value = "runner-operator-webhook"
-    )]
-    webhook_service: String,
-
-    /// MutatingWebhookConfiguration whose caBundle the operator keeps current. Not set: leave
-    /// the caBundle to someone else (cert-manager's CA injector).
-    #[arg(long, env = "WEBHOOK_CONFIGURATION")]
-    webhook_configuration: Option<String>,
+    #[command(flatten)]
+    webhook: WebhookArgs,
 
     /// Namespaces whose pods are never injected, besides kube-system, kube-public,
     /// kube-node-lease and the operator's own (comma-separated).
@@ -114,8 +148,16 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", runner_operator::crd_yaml()?);
             return Ok(());
         }
-        Some(Command::Rbac { namespace }) => {
-            print!("{}", runner_operator::rbac_yaml(&namespace)?);
+        Some(Command::Rbac(args)) => {
+            let webhook = (!args.no_webhook).then(|| rbac::Webhook {
+                secret: args.webhook.webhook_secret,
+                configuration: args.webhook.webhook_configuration,
+                certificates: args.webhook.webhook_certificates,
+            });
+            print!(
+                "{}",
+                runner_operator::rbac_yaml(&args.namespace, webhook.as_ref())?
+            );
             return Ok(());
         }
         Some(Command::Run(args)) => *args,
@@ -150,9 +192,10 @@ async fn main() -> anyhow::Result<()> {
             Some(WebhookOptions {
                 addr,
                 namespace,
-                secret: args.webhook_secret,
-                service: args.webhook_service,
-                configuration: args.webhook_configuration,
+                secret: args.webhook.webhook_secret,
+                service: args.webhook.webhook_service,
+                configuration: args.webhook.webhook_configuration,
+                certificates: args.webhook.webhook_certificates,
                 config,
             })
         }

@@ -12,8 +12,9 @@
 //! ConfigMap, limits, data mounts, scratch and restricted security context. It differs in what
 //! a sidecar needs: it listens on 127.0.0.1 only (the pod's own containers reach it, nothing
 //! else does) on a port no container of the pod declares, carries its user id itself (the
-//! pod's security context belongs to the application), and has no HTTP probes, which the
-//! kubelet would send to the pod IP where nothing listens.
+//! pod's security context belongs to the application), and is probed by `runner-node probe`
+//! run inside it (exec), not by HTTP probes, which the kubelet would send to the pod IP where
+//! nothing listens.
 //!
 //! Every decision is made by [`review`] without a cluster: the pool comes from a
 //! [`PoolLookup`], which is the API server in the operator and a map in tests.
@@ -23,7 +24,7 @@ use std::future::Future;
 
 use json_patch::jsonptr::PointerBuf;
 use json_patch::{AddOperation, Patch, PatchOperation};
-use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
+use k8s_openapi::api::core::v1::{Container, ExecAction, Pod, PodSpec, Probe};
 use kube::Api;
 use kube::core::DynamicObject;
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview, Operation};
@@ -51,6 +52,19 @@ pub const URL_ENV: &str = "SANDBOX_RUNNER_URL";
 /// The runner's port when no container of the pod declares it: below the kernel's ephemeral
 /// range (32768+), so an outgoing connection never holds it, and off the usual app ports.
 pub const DEFAULT_PORT: u16 = 13000;
+
+/// Where the runner images (scripts/images.sh, images/release.Dockerfile) put `runner-node`;
+/// the exec probes call it by this path, as a FROM-scratch image has no `PATH` to search.
+pub const RUNNER_BINARY: &str = "/usr/local/bin/runner-node";
+/// How long the startup probe waits for the runner (probing every second): a runner with its
+/// image's precompiled interpreter is ready in well under a second, one that must compile it
+/// (no precompiled file, cold module cache) takes tens of seconds on a small node.
+pub const STARTUP_SECONDS: i32 = 120;
+/// The probes' `timeoutSeconds`.
+pub const PROBE_TIMEOUT_SECONDS: i32 = 2;
+/// `runner-node probe --timeout-ms`: under [`PROBE_TIMEOUT_SECONDS`], leaving the kubelet time
+/// to start the process.
+pub const PROBE_TIMEOUT_MS: u64 = 1_500;
 
 /// What the injector needs besides the pod and the pool.
 #[derive(Clone, Debug)]
@@ -341,11 +355,15 @@ fn sidecar(mut container: Container, port: u16) -> Container {
     // An init container that keeps running beside the app, started before it and stopped
     // after it (Kubernetes 1.29+).
     container.restart_policy = Some("Always".into());
-    // Nothing outside the pod may reach it, so it declares no port; the kubelet's HTTP probes
-    // go to the pod IP, where it does not listen.
+    // Nothing outside the pod may reach it, so it declares no port. The kubelet's HTTP probes
+    // go to the pod IP, where it does not listen: its probes run `runner-node probe` inside
+    // the container, on loopback.
     container.ports = None;
-    container.liveness_probe = None;
-    container.readiness_probe = None;
+    // The kubelet starts the app containers once this passes, so the app finds the runner
+    // ready at its first call.
+    container.startup_probe = Some(exec_probe(port, "/ready", 1, STARTUP_SECONDS));
+    container.readiness_probe = Some(exec_probe(port, "/ready", 5, 2));
+    container.liveness_probe = Some(exec_probe(port, "/health", 10, 3));
     container.env.get_or_insert_default().extend([
         resources::env("RUNNER_HOST", "127.0.0.1"),
         resources::env("RUNNER_PORT", &port.to_string()),
@@ -356,6 +374,35 @@ fn sidecar(mut container: Container, port: u16) -> Container {
         sc.run_as_group = Some(layout::RUN_AS);
     }
     container
+}
+
+/// An exec probe: `runner-node probe` GETs `path` on `127.0.0.1:port` inside the container
+/// (the image has no shell or curl) and exits 0 on a 2xx answer. Its own timeout
+/// ([`PROBE_TIMEOUT_MS`]) is below the probe's `timeoutSeconds`, so a slow runner is reported
+/// by the probe, with its reason, before the kubelet kills it.
+fn exec_probe(port: u16, path: &str, period: i32, failures: i32) -> Probe {
+    Probe {
+        exec: Some(ExecAction {
+            command: Some(
+                [
+                    RUNNER_BINARY,
+                    "probe",
+                    "--port",
+                    &port.to_string(),
+                    "--path",
+                    path,
+                    "--timeout-ms",
+                    &PROBE_TIMEOUT_MS.to_string(),
+                ]
+                .map(String::from)
+                .into(),
+            ),
+        }),
+        period_seconds: Some(period),
+        failure_threshold: Some(failures),
+        timeout_seconds: Some(PROBE_TIMEOUT_SECONDS),
+        ..Probe::default()
+    }
 }
 
 /// The port the pod asks for in [`PORT_ANNOTATION`], or the first from [`DEFAULT_PORT`] on

@@ -3,9 +3,10 @@
 //! Every replica serves it (the webhook Service picks any ready one), leader or not, and every
 //! replica keeps the certificates current: [`certs::ensure`] at start and every
 //! [`CERT_CHECK_PERIOD`], then the new certificate is served from the next handshake on and
-//! the MutatingWebhookConfiguration's `caBundle` is patched when it differs.
+//! the MutatingWebhookConfiguration's `caBundle` is patched when it differs. With
+//! [`CertSource::External`] (cert-manager) a replica only reads the Secret, at the same times,
+//! and touches nothing else.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -13,10 +14,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
 use k8s_openapi::api::core::v1::Secret;
@@ -31,7 +29,7 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tracing::{debug, warn};
 
-use crate::certs::{self, Bundle};
+use crate::certs::{self, CertSource, Serving};
 use crate::webhook::{self, PoolLookup, WebhookConfig};
 use crate::{Error, Result};
 
@@ -51,30 +49,38 @@ pub struct WebhookOptions {
     pub addr: SocketAddr,
     /// The operator's namespace, home of the Secret.
     pub namespace: String,
-    /// The Secret holding CA and serving certificate.
+    /// The Secret holding the serving certificate (and, when the operator makes them, the CA).
     pub secret: String,
     /// The webhook Service's name (its DNS names go into the serving certificate).
     pub service: String,
-    /// The MutatingWebhookConfiguration whose `caBundle` the operator keeps current; `None`
-    /// when something else (cert-manager's CA injector) does.
-    pub configuration: Option<String>,
+    /// The MutatingWebhookConfiguration whose `caBundle` the operator keeps current (with
+    /// [`CertSource::Operator`]; cert-manager's CA injector does it otherwise).
+    pub configuration: String,
+    /// Who makes the certificates.
+    pub certificates: CertSource,
     /// What the injector needs.
     pub config: WebhookConfig,
 }
+
+/// How long a replica waits at start for cert-manager to fill the Secret
+/// ([`CertSource::External`]) before it gives up and exits with the reason.
+pub const EXTERNAL_CERT_WAIT: Duration = Duration::from_secs(120);
+/// How often it looks while waiting.
+const EXTERNAL_CERT_POLL: Duration = Duration::from_secs(2);
 
 /// Serves the certificate the last check found, to every client.
 #[derive(Debug)]
 pub struct CertResolver(RwLock<Arc<CertifiedKey>>);
 
 impl CertResolver {
-    /// A resolver serving `bundle`'s certificate.
-    pub fn new(bundle: &Bundle) -> Result<Self> {
-        Ok(CertResolver(RwLock::new(Arc::new(certified_key(bundle)?))))
+    /// A resolver serving `serving`.
+    pub fn new(serving: &Serving) -> Result<Self> {
+        Ok(CertResolver(RwLock::new(Arc::new(certified_key(serving)?))))
     }
 
-    /// Serves `bundle`'s certificate from the next handshake on.
-    pub fn set(&self, bundle: &Bundle) -> Result<()> {
-        let key = Arc::new(certified_key(bundle)?);
+    /// Serves `serving` from the next handshake on.
+    pub fn set(&self, serving: &Serving) -> Result<()> {
+        let key = Arc::new(certified_key(serving)?);
         match self.0.write() {
             Ok(mut current) => *current = key,
             Err(poisoned) => *poisoned.into_inner() = key,
@@ -93,7 +99,7 @@ impl ResolvesServerCert for CertResolver {
     }
 }
 
-fn certified_key(bundle: &Bundle) -> Result<CertifiedKey> {
+fn certified_key(bundle: &Serving) -> Result<CertifiedKey> {
     let pem_error = |what: &str, e: rustls::pki_types::pem::Error| {
         Error::Certificate(format!("reading the serving {what}: {e}"))
     };
@@ -127,26 +133,31 @@ pub async fn start(
     client: kube::Client,
     options: WebhookOptions,
 ) -> Result<tokio::task::JoinHandle<()>> {
-    let secrets: Api<Secret> = Api::namespaced(client.clone(), &options.namespace);
-    let names = certs::dns_names(&options.service, &options.namespace);
-    let bundle = certs::ensure(
-        &secrets,
-        &options.secret,
-        &options.namespace,
-        &names,
-        Timestamp::now(),
-    )
-    .await?;
-    let resolver = Arc::new(CertResolver::new(&bundle)?);
+    let certificates = Certificates::new(&client, &options);
+    let serving = match options.certificates {
+        CertSource::Operator => certificates.refresh().await?,
+        // cert-manager issues within seconds of the install; wait for it, boundedly.
+        CertSource::External => {
+            let deadline = tokio::time::Instant::now() + EXTERNAL_CERT_WAIT;
+            loop {
+                match certificates.refresh().await {
+                    Ok(serving) => break serving,
+                    Err(error) if tokio::time::Instant::now() < deadline => {
+                        debug!(%error, "waiting for the webhook certificate");
+                        tokio::time::sleep(EXTERNAL_CERT_POLL).await;
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+        }
+    };
+    let resolver = Arc::new(CertResolver::new(&serving)?);
     let listener = TcpListener::bind(options.addr)
         .await
         .map_err(|source| Error::Listen {
             addr: options.addr,
             source,
         })?;
-    if let Some(configuration) = &options.configuration {
-        patch_ca_bundle(&client, configuration, &bundle.ca_bundle(Timestamp::now())).await?;
-    }
     let server = serve(
         listener,
         acceptor(resolver.clone())?,
@@ -156,27 +167,59 @@ pub async fn start(
     let refresh = async move {
         loop {
             tokio::time::sleep(CERT_CHECK_PERIOD).await;
-            let now = Timestamp::now();
-            let refreshed = async {
-                let bundle =
-                    certs::ensure(&secrets, &options.secret, &options.namespace, &names, now)
-                        .await?;
-                resolver.set(&bundle)?;
-                if let Some(configuration) = &options.configuration {
-                    patch_ca_bundle(&client, configuration, &bundle.ca_bundle(now)).await?;
-                }
-                Ok::<_, Error>(())
-            };
+            let refreshed = async { resolver.set(&certificates.refresh().await?) };
             if let Err(error) = refreshed.await {
                 // The certificates in use stay valid for weeks: retry at the next check.
                 warn!(%error, "refreshing the webhook certificates");
             }
         }
     };
-    tracing::info!(addr = %options.addr, "sidecar webhook serving");
+    tracing::info!(addr = %options.addr, certificates = ?options.certificates, "sidecar webhook serving");
     Ok(tokio::spawn(async move {
         tokio::join!(server, refresh);
     }))
+}
+
+/// Where one replica gets its serving certificate, at start and at every check.
+struct Certificates {
+    client: kube::Client,
+    secrets: Api<Secret>,
+    options: WebhookOptions,
+    names: Vec<String>,
+}
+
+impl Certificates {
+    fn new(client: &kube::Client, options: &WebhookOptions) -> Self {
+        Certificates {
+            client: client.clone(),
+            secrets: Api::namespaced(client.clone(), &options.namespace),
+            names: certs::dns_names(&options.service, &options.namespace),
+            options: options.clone(),
+        }
+    }
+
+    /// The certificate to serve now: made or renewed as due and its CA put in the `caBundle`
+    /// ([`CertSource::Operator`]), or read as cert-manager left it ([`CertSource::External`]).
+    async fn refresh(&self) -> Result<Serving> {
+        let options = &self.options;
+        match options.certificates {
+            CertSource::External => certs::read_external(&self.secrets, &options.secret).await,
+            CertSource::Operator => {
+                let now = Timestamp::now();
+                let bundle = certs::ensure(
+                    &self.secrets,
+                    &options.secret,
+                    &options.namespace,
+                    &self.names,
+                    now,
+                )
+                .await?;
+                patch_ca_bundle(&self.client, &options.configuration, &bundle.ca_bundle(now))
+                    .await?;
+                Ok(bundle.serving())
+            }
+        }
+    }
 }
 
 /// Sets `ca_bundle` on every webhook of the MutatingWebhookConfiguration `name` that does not
@@ -219,34 +262,13 @@ pub async fn serve<P: PoolLookup + Send + 'static>(
     pools: Arc<P>,
     config: Arc<WebhookConfig>,
 ) {
-    loop {
-        let Ok((stream, peer)) = listener.accept().await else {
-            continue;
-        };
-        let acceptor = acceptor.clone();
+    let handle = move |request: Request<Incoming>| {
         let pools = pools.clone();
         let config = config.clone();
-        tokio::spawn(async move {
-            let stream = match acceptor.accept(stream).await {
-                Ok(stream) => stream,
-                Err(error) => {
-                    debug!(%peer, %error, "webhook TLS handshake");
-                    return;
-                }
-            };
-            let service = service_fn(move |request| {
-                let pools = pools.clone();
-                let config = config.clone();
-                async move { Ok::<_, Infallible>(route(request, &*pools, &config).await) }
-            });
-            if let Err(error) = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
-                debug!(%peer, %error, "webhook connection");
-            }
-        });
-    }
+        async move { route(request, &*pools, &config).await }
+    };
+    let handshake = move |stream| acceptor.accept(stream);
+    crate::http_server::serve(listener, "webhook TLS", handshake, handle).await;
 }
 
 async fn route(

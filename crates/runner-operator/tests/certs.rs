@@ -13,7 +13,8 @@ use http_body_util::{BodyExt, Full};
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::Api;
-use runner_operator::certs::{self, Bundle, Plan};
+use runner_operator::certs::{self, Bundle, CertSource, Plan};
+use runner_operator::rbac;
 use runner_operator::webhook::WebhookConfig;
 use runner_operator::webhook_server::{self, CertResolver};
 use rustls::RootCertStore;
@@ -116,7 +117,7 @@ fn live() -> Bundle {
 async fn serve(bundle: &Bundle) -> (std::net::SocketAddr, Arc<CertResolver>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let resolver = Arc::new(CertResolver::new(bundle).unwrap());
+    let resolver = Arc::new(CertResolver::new(&bundle.serving()).unwrap());
     let acceptor = webhook_server::acceptor(resolver.clone()).unwrap();
     let pool = pool("team-a").build();
     let pools: BTreeMap<_, _> = [(("apps".to_string(), "team-a".to_string()), pool)].into();
@@ -213,7 +214,7 @@ async fn a_replica_still_serving_the_old_ca_is_trusted_after_rotation_and_reload
     assert!(post(addr, &bundle, plain_review()).await.is_ok());
     // After the replica's next check it serves the new certificate, which the new CA alone
     // trusts.
-    resolver.set(&rotated).unwrap();
+    resolver.set(&rotated.serving()).unwrap();
     assert!(
         post(addr, &rotated.ca_cert_pem, plain_review())
             .await
@@ -228,104 +229,185 @@ async fn a_replica_still_serving_the_old_ca_is_trusted_after_rotation_and_reload
 
 // === One Secret, several replicas ===
 
-fn stored(api: &FakeApi) -> Bundle {
-    let secret: Secret =
-        serde_json::from_value(api.get(&format!("secrets/{SECRET}")).unwrap()).unwrap();
-    Bundle::from_secret(&secret).expect("a complete bundle")
+/// The Secret in the in-memory API, as the replicas of one operator see it.
+struct Store {
+    api: FakeApi,
+    secrets: Api<Secret>,
+}
+
+impl Store {
+    fn new() -> Self {
+        let api = FakeApi::start();
+        let secrets = Api::namespaced(api.client(), NAMESPACE);
+        Store { api, secrets }
+    }
+
+    /// A store holding `secret` (as the chart or cert-manager left it) under [`SECRET`].
+    fn with(secret: serde_json::Value) -> Self {
+        let store = Store::new();
+        store.api.insert_raw(&format!("secrets/{SECRET}"), secret);
+        store
+    }
+
+    /// One replica's check at `at`.
+    async fn ensure(&self, at: Timestamp) -> Bundle {
+        certs::ensure(&self.secrets, SECRET, NAMESPACE, &names(), at)
+            .await
+            .expect("certificates")
+    }
+
+    /// The requests made since the last call, each checked against the webhook's Role.
+    fn requests(&self, certificates: CertSource) -> Vec<String> {
+        let log = self.api.take_log();
+        let role = rbac::webhook_role(NAMESPACE, &webhook_rbac(certificates));
+        let rules = role.rules.unwrap();
+        for entry in &log {
+            let verb = match entry.split(' ').next().unwrap() {
+                "GET" => "get",
+                "PUT" => "update",
+                _ => "create",
+            };
+            assert!(
+                rbac::allows_named(&rules, "secrets", SECRET, verb),
+                "{entry} is not allowed by the webhook Role ({certificates:?})"
+            );
+        }
+        log
+    }
+
+    fn stored(&self) -> Secret {
+        serde_json::from_value(self.api.get(&format!("secrets/{SECRET}")).unwrap()).unwrap()
+    }
+
+    fn bundle(&self) -> Bundle {
+        Bundle::from_secret(&self.stored()).expect("a complete bundle")
+    }
+}
+
+fn webhook_rbac(certificates: CertSource) -> rbac::Webhook {
+    rbac::Webhook {
+        secret: SECRET.into(),
+        configuration: "runner-operator-webhook".into(),
+        certificates,
+    }
+}
+
+fn get() -> String {
+    format!("GET secrets/{SECRET}")
+}
+
+fn put() -> String {
+    format!("PUT secrets/{SECRET}")
+}
+
+/// The Secret the chart makes: `Opaque` and without data (a `kubernetes.io/tls` Secret must
+/// hold `tls.crt`, which Helm would then reset on every upgrade), with Helm's metadata.
+fn chart_secret() -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": {
+            "name": SECRET, "namespace": NAMESPACE,
+            "labels": {"app.kubernetes.io/managed-by": "Helm"},
+            "annotations": {"meta.helm.sh/release-name": "sandbox"},
+        },
+    })
 }
 
 #[tokio::test]
-async fn certificates_are_created_once_then_read() {
-    let api = FakeApi::start();
-    let secrets: Api<Secret> = Api::namespaced(api.client(), NAMESPACE);
-    let made = certs::ensure(&secrets, SECRET, NAMESPACE, &names(), now())
-        .await
-        .unwrap();
-    assert_eq!(
-        api.take_log(),
-        [format!("GET secrets/{SECRET}"), "POST secrets".to_string()]
-    );
-    assert_eq!(stored(&api), made);
+async fn the_chart_secret_is_filled_in_place_and_keeps_its_type_and_helm_metadata() {
+    let store = Store::with(chart_secret());
+    let made = store.ensure(now()).await;
+    assert_eq!(store.requests(CertSource::Operator), [get(), put()]);
+    assert_eq!(store.bundle(), made);
+    let secret = store.stored();
+    assert_eq!(secret.type_.as_deref(), Some("Opaque"));
+    let labels = secret.metadata.labels.unwrap();
+    assert_eq!(labels["app.kubernetes.io/managed-by"], "Helm");
+    let annotations = secret.metadata.annotations.unwrap();
+    assert_eq!(annotations["meta.helm.sh/release-name"], "sandbox");
+    assert!(annotations.contains_key(certs::keys::CA_NOT_AFTER));
 
-    let read = certs::ensure(&secrets, SECRET, NAMESPACE, &names(), now() + days(1))
-        .await
-        .unwrap();
-    assert_eq!(read, made);
-    assert_eq!(api.take_log(), [format!("GET secrets/{SECRET}")]);
-
-    // Due for renewal: replaced at the resourceVersion read.
-    let renewed = certs::ensure(&secrets, SECRET, NAMESPACE, &names(), now() + days(61))
-        .await
-        .unwrap();
+    // Read at the next check; replaced at the resourceVersion read once renewal is due.
+    assert_eq!(store.ensure(now() + days(1)).await, made);
+    assert_eq!(store.requests(CertSource::Operator), [get()]);
+    let renewed = store.ensure(now() + days(61)).await;
     assert_eq!(renewed.ca_cert_pem, made.ca_cert_pem);
     assert_ne!(renewed.cert_pem, made.cert_pem);
-    assert_eq!(
-        api.take_log(),
-        [
-            format!("GET secrets/{SECRET}"),
-            format!("PUT secrets/{SECRET}")
-        ]
-    );
-    assert_eq!(stored(&api), renewed);
+    assert_eq!(store.requests(CertSource::Operator), [get(), put()]);
+    assert_eq!(store.bundle(), renewed);
 }
 
 #[tokio::test]
-async fn an_empty_secret_from_the_chart_is_filled_in_place() {
-    let api = FakeApi::start();
-    api.insert_raw(
-        &format!("secrets/{SECRET}"),
-        serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
-                           "metadata": {"name": SECRET, "namespace": NAMESPACE}}),
-    );
-    let secrets: Api<Secret> = Api::namespaced(api.client(), NAMESPACE);
-    let made = certs::ensure(&secrets, SECRET, NAMESPACE, &names(), now())
-        .await
-        .unwrap();
-    assert_eq!(
-        api.take_log(),
-        [
-            format!("GET secrets/{SECRET}"),
-            format!("PUT secrets/{SECRET}")
-        ]
-    );
-    assert_eq!(stored(&api), made);
+async fn without_the_chart_the_operator_creates_a_tls_secret_which_its_role_does_not_allow() {
+    let store = Store::new();
+    let made = store.ensure(now()).await;
+    assert_eq!(store.api.take_log(), [get(), "POST secrets".to_string()]);
+    assert_eq!(store.bundle(), made);
+    assert_eq!(store.stored().type_.as_deref(), Some("kubernetes.io/tls"));
+    // `create` cannot be limited by name, so the Role leaves it out: without the chart, make
+    // the Secret first (docs/sidecar.md) or grant it.
+    let role = rbac::webhook_role(NAMESPACE, &webhook_rbac(CertSource::Operator));
+    assert!(!rbac::allows(&role.rules.unwrap(), "secrets", "create"));
 }
 
 #[tokio::test]
 async fn a_replica_that_loses_the_write_race_reads_again() {
-    let api = FakeApi::start();
-    let secrets: Api<Secret> = Api::namespaced(api.client(), NAMESPACE);
-    certs::ensure(&secrets, SECRET, NAMESPACE, &names(), now())
-        .await
-        .unwrap();
-    api.take_log();
+    let store = Store::with(chart_secret());
+    store.ensure(now()).await;
+    store.api.take_log();
     // Someone wrote between this replica's read and its write.
-    api.fail_once(&format!("PUT secrets/{SECRET}"), 409);
-    let renewed = certs::ensure(&secrets, SECRET, NAMESPACE, &names(), now() + days(61))
-        .await
-        .unwrap();
+    store.api.fail_once(&put(), 409);
+    let renewed = store.ensure(now() + days(61)).await;
     assert_eq!(
-        api.take_log(),
-        [
-            format!("GET secrets/{SECRET}"),
-            format!("PUT secrets/{SECRET}"),
-            format!("GET secrets/{SECRET}"),
-            format!("PUT secrets/{SECRET}"),
-        ]
+        store.requests(CertSource::Operator),
+        [get(), put(), get(), put()]
     );
-    assert_eq!(stored(&api), renewed);
+    assert_eq!(store.bundle(), renewed);
 }
 
 #[tokio::test]
 async fn two_replicas_starting_together_serve_the_same_certificates() {
-    let api = FakeApi::start();
-    let secrets: Api<Secret> = Api::namespaced(api.client(), NAMESPACE);
-    let names = names();
-    let (a, b) = tokio::join!(
-        certs::ensure(&secrets, SECRET, NAMESPACE, &names, now()),
-        certs::ensure(&secrets, SECRET, NAMESPACE, &names, now()),
-    );
-    let (a, b) = (a.unwrap(), b.unwrap());
+    let store = Store::with(chart_secret());
+    let (a, b) = tokio::join!(store.ensure(now()), store.ensure(now()));
     assert_eq!(a, b);
-    assert_eq!(stored(&api), a);
+    assert_eq!(store.bundle(), a);
+}
+
+// === cert-manager makes them ===
+
+#[tokio::test]
+async fn with_external_certificates_the_secret_is_only_read() {
+    // Not issued yet: a clear error, which `start` retries for a while.
+    let store = Store::new();
+    let error = certs::read_external(&store.secrets, SECRET)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains(SECRET) && error.contains("cert-manager"),
+        "{error}"
+    );
+    assert_eq!(store.requests(CertSource::External), [get()]);
+
+    // As cert-manager writes it: tls.crt, tls.key, ca.crt.
+    let issued = live();
+    let mut secret = issued.to_secret(SECRET, NAMESPACE);
+    secret.metadata.annotations = None;
+    let store = Store::with(serde_json::to_value(&secret).unwrap());
+    let serving = certs::read_external(&store.secrets, SECRET).await.unwrap();
+    assert_eq!(serving, issued.serving());
+    assert_eq!(store.requests(CertSource::External), [get()]);
+    // The read-only Role has `get` and nothing else; no ClusterRole for the configuration.
+    let rules = rbac::webhook_role(NAMESPACE, &webhook_rbac(CertSource::External))
+        .rules
+        .unwrap();
+    assert!(!rbac::allows(&rules, "secrets", "update"));
+    assert!(rbac::webhook_cluster_role(&webhook_rbac(CertSource::External)).is_none());
+
+    // The certificate serves the webhook as the operator's own does.
+    let (addr, _) = serve(&issued).await;
+    let (status, _) = post(addr, &issued.ca_cert_pem, plain_review())
+        .await
+        .expect("TLS handshake");
+    assert_eq!(status, 200);
 }

@@ -11,7 +11,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{pool, settings};
+use common::{assert_golden, pool, settings};
 use k8s_openapi::api::core::v1::PodSpec;
 use runner_api::policy::SandboxPolicy;
 use runner_api::pool::{ImagePullPolicy, PythonSandboxPool};
@@ -46,18 +46,7 @@ fn check_golden(case: &str, pool: &PythonSandboxPool) -> Children {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(format!("{case}.yaml"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, &actual).expect("write golden file");
-    } else {
-        let expected = std::fs::read_to_string(&path)
-            .unwrap_or_else(|_| panic!("{} missing: run with UPDATE_GOLDEN=1", path.display()));
-        assert!(
-            expected == actual,
-            "{case}: generated objects differ from {}; review and regenerate with \
-             UPDATE_GOLDEN=1.\n--- expected\n{expected}\n--- actual\n{actual}",
-            path.display()
-        );
-    }
+    assert_golden(case, &path, &actual);
     assert_restricted(pod_spec(&children));
     assert_policy_round_trips(&children);
     children

@@ -14,8 +14,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use common::{pool, settings};
-use k8s_openapi::api::core::v1::{Container, Pod};
+use common::{assert_golden, pool, settings};
+use k8s_openapi::api::core::v1::{Container, Pod, Probe};
 use runner_api::pool::{ImagePullPolicy, PythonSandboxPool};
 use runner_operator::resources::layout;
 use runner_operator::webhook::{self, Reply, WebhookConfig};
@@ -121,18 +121,7 @@ async fn check(case: &str) -> Outcome {
         serde_saphyr::to_string(&rendered).expect("yaml")
     );
     let path = golden_dir().join(format!("{case}.out.yaml"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, &actual).expect("write golden file");
-    } else {
-        let expected = std::fs::read_to_string(&path)
-            .unwrap_or_else(|_| panic!("{} missing: run with UPDATE_GOLDEN=1", path.display()));
-        assert!(
-            expected == actual,
-            "{case}: webhook output differs from {}; review and regenerate with \
-             UPDATE_GOLDEN=1.\n--- expected\n{expected}\n--- actual\n{actual}",
-            path.display()
-        );
-    }
+    assert_golden(case, &path, &actual);
     if let Some(pod) = &patched {
         assert_restricted(pod);
     }
@@ -184,6 +173,39 @@ fn env<'a>(container: &'a Container, name: &str) -> Option<&'a str> {
         .and_then(|e| e.value.as_deref())
 }
 
+/// The command of an exec probe.
+fn probe_command(probe: Option<&Probe>) -> Vec<String> {
+    let exec = probe.and_then(|p| p.exec.as_ref()).expect("an exec probe");
+    exec.command.clone().expect("a command")
+}
+
+/// Every probe of the sidecar runs `runner-node probe` (the image has no shell, and HTTP probes
+/// would go to the pod IP, where a loopback runner does not listen), with arguments
+/// runner-node's own parser takes, on the runner's port.
+fn assert_probes_reach_the_runner(sidecar: &Container, port: u16) {
+    let probes = [
+        (&sidecar.startup_probe, "/ready"),
+        (&sidecar.readiness_probe, "/ready"),
+        (&sidecar.liveness_probe, "/health"),
+    ];
+    for (probe, path) in probes {
+        let probe = probe
+            .as_ref()
+            .expect("startup, readiness and liveness probes");
+        assert!(probe.http_get.is_none() && probe.tcp_socket.is_none());
+        let command = probe_command(Some(probe));
+        assert_eq!(command[0], webhook::RUNNER_BINARY);
+        let args = runner_node::probe::from_args(&command)
+            .expect("a probe")
+            .expect("runner-node takes its flags");
+        assert_eq!((args.port, args.path.as_str()), (port, path));
+        assert!(
+            (args.timeout_ms as i32) < probe.timeout_seconds.unwrap() * 1000,
+            "the probe gives up before the kubelet kills it"
+        );
+    }
+}
+
 #[tokio::test]
 async fn labelled_pod_gets_the_pools_runner_as_a_native_sidecar() {
     let outcome = check("plain").await;
@@ -196,11 +218,25 @@ async fn labelled_pod_gets_the_pools_runner_as_a_native_sidecar() {
     );
     assert_eq!(env(sidecar, "RUNNER_HOST"), Some("127.0.0.1"));
     assert_eq!(env(sidecar, "RUNNER_PORT"), Some("13000"));
+    assert_probes_reach_the_runner(sidecar, 13000);
     assert_eq!(
         env(sidecar, "RUNNER_POLICY_FILE"),
         Some(layout::POLICY_FILE)
     );
     assert!(sidecar.resources.as_ref().unwrap().limits.is_some());
+    assert_eq!(
+        probe_command(sidecar.readiness_probe.as_ref()),
+        [
+            webhook::RUNNER_BINARY,
+            "probe",
+            "--port",
+            "13000",
+            "--path",
+            "/ready",
+            "--timeout-ms",
+            "1500"
+        ]
+    );
     let sc = sidecar.security_context.as_ref().unwrap();
     assert_eq!(sc.read_only_root_filesystem, Some(true));
     assert_eq!(sc.run_as_user, Some(layout::RUN_AS));
@@ -247,6 +283,7 @@ async fn existing_init_containers_volumes_env_and_ports_are_kept() {
 
     // The app declares 13000 and 13001: the runner takes the next port.
     assert_eq!(env(outcome.sidecar(), "RUNNER_PORT"), Some("13002"));
+    assert_probes_reach_the_runner(outcome.sidecar(), 13002);
     assert_eq!(env(&spec.containers[0], "LOG_LEVEL"), Some("info"));
     assert_eq!(
         env(&spec.containers[0], webhook::URL_ENV),

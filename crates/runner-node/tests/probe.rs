@@ -1,0 +1,99 @@
+//! `runner-node probe`, the exec probe of the sidecar runner (an image with no shell or curl):
+//! the real binary against a real runner-node, a closed port, and a peer that never answers.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::Output;
+
+use common::process::Process;
+
+/// `runner-node probe` with `args`, run to its end.
+fn probe(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_runner-node"))
+        .arg("probe")
+        .args(args)
+        // The sidecar's container sets it; here only the flags count.
+        .env_remove("RUNNER_PORT")
+        .output()
+        .expect("runner-node probe runs")
+}
+
+/// Exit code and the one line printed (stdout on success, stderr on failure).
+fn outcome(output: &Output) -> (i32, String) {
+    let text = if output.status.success() {
+        &output.stdout
+    } else {
+        &output.stderr
+    };
+    let text = String::from_utf8_lossy(text).to_string();
+    assert_eq!(text.lines().count(), 1, "one line: {text:?}");
+    (output.status.code().expect("an exit code"), text)
+}
+
+fn port_of(addr: &str) -> String {
+    addr.rsplit(':').next().unwrap().to_string()
+}
+
+#[test]
+fn a_serving_runner_passes_ready_and_health() {
+    let process = Process::start();
+    let port = port_of(&process.addr);
+    for path in ["/ready", "/health"] {
+        let (code, line) = outcome(&probe(&["--port", &port, "--path", path]));
+        assert_eq!(code, 0, "{path}: {line}");
+        assert!(
+            line.contains(&format!("{port}{path}")) && line.contains("200"),
+            "{line}"
+        );
+    }
+    // `/ready` is the default path.
+    let (code, line) = outcome(&probe(&["--port", &port]));
+    assert_eq!(code, 0, "{line}");
+    assert!(line.contains("/ready"), "{line}");
+}
+
+#[test]
+fn a_non_2xx_answer_fails_with_the_status() {
+    let process = Process::start();
+    let port = port_of(&process.addr);
+    let (code, line) = outcome(&probe(&["--port", &port, "--path", "/no-such-page"]));
+    assert_eq!(code, 1);
+    assert!(line.contains("404"), "{line}");
+}
+
+#[test]
+fn a_closed_port_fails_saying_the_connection_was_refused() {
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port().to_string()
+    };
+    let (code, line) = outcome(&probe(&["--port", &port]));
+    assert_eq!(code, 1);
+    assert!(
+        line.contains("connect") && line.contains("refused"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_peer_that_never_answers_fails_at_the_timeout() {
+    // The kernel completes the connection; nobody reads or answers.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let (code, line) = outcome(&probe(&["--port", &port, "--timeout-ms", "200"]));
+    assert_eq!(code, 1);
+    assert!(line.contains("no answer within 200 ms"), "{line}");
+    drop(listener);
+}
+
+#[test]
+fn bad_flags_are_refused() {
+    let (code, line) = outcome(&probe(&["--port", "1", "--path", "ready"]));
+    assert_eq!(code, 1);
+    assert!(line.contains("must start with '/'"), "{line}");
+    // clap refuses an out-of-range timeout before any connection (exit 2, its usage text).
+    let output = probe(&["--timeout-ms", "0"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--timeout-ms"));
+}
