@@ -386,21 +386,18 @@ fn text(secret: &Secret, key: &str) -> Option<String> {
         .filter(|s| !s.trim().is_empty())
 }
 
-/// A replace must not drop what others put on the Secret: the chart's labels and Helm's
-/// ownership annotations stay (the operator's own keys win), and so does the type, which the
-/// API server never lets change (the chart makes the Secret `Opaque`).
+/// A replace must not drop what others put on the Secret: the chart's labels (its
+/// `managed-by` too: the chart made the Secret) and Helm's ownership annotations stay, the
+/// operator's own annotations are updated, and the type stays, as the API server never lets
+/// it change (the chart makes the Secret `Opaque`).
 fn keep_foreign_metadata(secret: &mut Secret, existing: Secret) {
-    for (ours, theirs) in [
-        (&mut secret.metadata.labels, existing.metadata.labels),
-        (
-            &mut secret.metadata.annotations,
-            existing.metadata.annotations,
-        ),
-    ] {
-        let mut merged = theirs.unwrap_or_default();
-        merged.extend(ours.take().unwrap_or_default());
-        *ours = Some(merged);
-    }
+    let meta = &mut secret.metadata;
+    let mut labels = meta.labels.take().unwrap_or_default();
+    labels.extend(existing.metadata.labels.unwrap_or_default());
+    meta.labels = Some(labels);
+    let mut annotations = existing.metadata.annotations.unwrap_or_default();
+    annotations.extend(meta.annotations.take().unwrap_or_default());
+    meta.annotations = Some(annotations);
     if existing.type_.is_some() {
         secret.type_ = existing.type_;
     }
