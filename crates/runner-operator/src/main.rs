@@ -149,7 +149,7 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Some(Command::Rbac(args)) => {
-            let webhook = (!args.no_webhook).then(|| rbac::Webhook {
+            let webhook = (!args.no_webhook).then_some(rbac::Webhook {
                 secret: args.webhook.webhook_secret,
                 configuration: args.webhook.webhook_configuration,
                 certificates: args.webhook.webhook_certificates,
