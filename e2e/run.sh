@@ -143,11 +143,20 @@ readme_install() {
 }
 
 readme_call() {
-    local answer forward
-    answer="$(kubectl run caller --rm -i --restart=Never --image=curlimages/curl -- \
-        curl -s http://minimal:3000/run -H 'Content-Type: application/json' -d '{"code": "print(6 * 7)"}')"
-    grep -qF '"stdout":"42\n"' <<<"$answer" || fail "kubectl run caller answered: $answer"
+    local answer forward attempt
+    # Up to 3 attempts: kindnet may not know a brand-new pod's address for its first moments
+    # and drop its packets as those of an unknown caller (kube-network-policies#171).
+    for attempt in 1 2 3; do
+        kubectl delete pod caller --ignore-not-found --wait
+        answer="$(kubectl run caller --rm -i --restart=Never --image=curlimages/curl -- \
+          curl -s http://minimal:3000/run -H 'Content-Type: application/json' -d '{"code": "print(6 * 7)"}')" || true
+        grep -qF '"stdout":"42\n"' <<<"$answer" && break
+        [ "$attempt" -lt 3 ] || fail "kubectl run caller answered: $answer"
+        log "attempt $attempt of kubectl run caller answered: $answer"
+    done
     log "kubectl run caller: 42"
+    # Gone before the Pod Security check (the caller runs as the image's root user).
+    wait_until "$TIMEOUT" "pod/caller to go" none kubectl get pod caller --ignore-not-found -o name
     kubectl port-forward svc/minimal 3000:3000 &
     forward=$!
     wait_until 60 "kubectl port-forward svc/minimal 3000:3000" curl -sf localhost:3000/health
@@ -190,6 +199,8 @@ client() {
 }
 
 check_calls() {
+    # Reachable first (with retries), then every case once.
+    client "$NS/client" probe open minimal:3000 per-node:3000 locked-down:3000
     client "$NS/client" cases http://minimal:3000
     client "$NS/client" cases http://per-node:3000
     client "$NS/client" cases http://locked-down:3000 --data "$LOCKED_DOWN_DATA"

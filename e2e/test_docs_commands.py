@@ -72,3 +72,4 @@ def test_the_suite_runs_the_command_as_written(where, command):
 def test_the_commands_it_does_not_run_are_still_in_the_docs():
     shown = {normal(c) for _, c in COMMANDS}
     assert set(NOT_RUN) <= shown, set(NOT_RUN) - shown
+
