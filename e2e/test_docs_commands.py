@@ -3,14 +3,12 @@
 with the reason it is not. The local commands (curl against a runner-node) are run by
 examples/tests/test_docs.py, whose way of reading commands out of the docs this reuses."""
 
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-RUN_SH = (REPO / "e2e/run.sh").read_text()
+from e2e_support import REPO, RUN_SH, load
+
 KUBERNETES_TOOLS = ("kubectl ", "helm ", "kind ")
 # docs/e2e.md is about the suite itself: its commands start it or inspect a kept cluster.
 NOT_CHECKED = {"docs/e2e.md"}
@@ -22,14 +20,7 @@ NOT_RUN = {
 }
 
 
-def _docs_module():
-    spec = importlib.util.spec_from_file_location("e2e_docs", REPO / "examples/tests/test_docs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-docs = _docs_module()
+docs = load("e2e_docs", REPO / "examples/tests/test_docs.py")
 
 
 def normal(command: str) -> str:

@@ -4,32 +4,18 @@ version and the newest known), so do the non-pool objects of examples/pools (the
 themselves: examples/tests/test_pools.py), and the chart renders with the real Helm engine,
 for each install the suite runs, into valid objects with the names the suite waits on."""
 
-import importlib.util
-import re
 from pathlib import Path
 
 import kubernetes_validate
 import pytest
 import yaml
 
-E2E = Path(__file__).resolve().parent
-REPO = E2E.parent
-RUN_SH = (E2E / "run.sh").read_text()
+from e2e_support import E2E, REPO, RUN_SH, load, shell_array, shell_value
+
 VERSIONS = ["1.29.0", kubernetes_validate.latest_version()]
 
 
-def _chart_helpers():
-    spec = importlib.util.spec_from_file_location("e2e_chart", REPO / "charts/python-sandbox/tests/chart.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-chart = _chart_helpers()
-
-
-def shell_value(name: str) -> str:
-    return re.search(rf"^(?:.* )?{name}=([\w.-]+)", RUN_SH, re.MULTILINE).group(1)
+chart = load("e2e_chart", REPO / "charts/python-sandbox/tests/chart.py")
 
 
 def documents(path: Path) -> list:
@@ -62,10 +48,7 @@ def test_the_suites_manifests_validate(path):
 
 def test_the_client_configmap_validates():
     """The ConfigMap run.sh makes with `kubectl create configmap e2e-client --from-file ...`."""
-    files = [E2E / "pool_client.py"] + [
-        REPO / "examples" / name
-        for name in re.search(r"^EXAMPLES=\((.*?)\)$", RUN_SH, re.MULTILINE).group(1).split()
-    ]
+    files = [E2E / "pool_client.py"] + [REPO / "examples" / name for name in shell_array("EXAMPLES")]
     config_map = {
         "apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "e2e-client", "namespace": shell_value("NS")},

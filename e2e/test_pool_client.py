@@ -2,7 +2,6 @@
 checks pass here as in the cluster, laid out as the cluster's ConfigMap lays them out, and a
 wrong answer fails them with a message that says what was wrong."""
 
-import importlib.util
 import re
 import shutil
 import socket
@@ -13,33 +12,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-E2E = Path(__file__).resolve().parent
-REPO = E2E.parent
+from e2e_support import E2E, REPO, load, shell_array, shell_value
+
 CLIENT = E2E / "pool_client.py"
-RUN_SH = (E2E / "run.sh").read_text()
-
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 # The examples' own runner-node fixture (examples/tests/conftest.py): one way to start a server.
-examples_conftest = _load("examples_conftest", REPO / "examples/tests/conftest.py")
+examples_conftest = load("examples_conftest", REPO / "examples/tests/conftest.py")
 RunnerNode = examples_conftest.RunnerNode
 runner = examples_conftest.runner
 start_runner = examples_conftest.start_runner
-
-
-def shell_array(name: str) -> list[str]:
-    """The words of the bash array NAME=(...) in e2e/run.sh."""
-    return re.search(rf"^{name}=\((.*?)\)$", RUN_SH, re.MULTILINE).group(1).split()
-
-
-def shell_value(name: str) -> str:
-    return re.search(rf'^{name}="(.*?)"$', RUN_SH, re.MULTILINE).group(1)
 
 
 def pool_client(*args: str, script: Path = CLIENT) -> subprocess.CompletedProcess:

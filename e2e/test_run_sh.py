@@ -2,9 +2,8 @@
 
 import shutil
 import subprocess
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from e2e_support import REPO
 
 
 def test_without_the_tools_the_suite_stops_at_once_and_says_what_is_missing(tmp_path):
