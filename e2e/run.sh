@@ -143,7 +143,7 @@ readme_install() {
 }
 
 readme_call() {
-    local answer forward attempt
+    local answer attempt
     # Up to 3 attempts: kindnet may not know a brand-new pod's address for its first moments
     # and drop its packets as those of an unknown caller (kube-network-policies#171).
     for attempt in 1 2 3; do
@@ -158,11 +158,10 @@ readme_call() {
     # Gone before the Pod Security check (the caller runs as the image's root user).
     wait_until "$TIMEOUT" "pod/caller to go" none kubectl get pod caller --ignore-not-found -o name
     kubectl port-forward svc/minimal 3000:3000 &
-    forward=$!
+    FORWARD=$!
     wait_until 60 "kubectl port-forward svc/minimal 3000:3000" curl -sf localhost:3000/health
     answer="$(curl -s localhost:3000/run -H 'Content-Type: application/json' -d '{"code": "print(6 * 7)"}')"
-    kill "$forward"
-    wait "$forward" 2>/dev/null || true
+    stop_forward
     grep -qF '"stdout":"42\n"' <<<"$answer" || fail "curl through the port-forward answered: $answer"
     log "curl through kubectl port-forward: 42"
 }
@@ -449,10 +448,20 @@ diagnostics() {
     } >&2 || true
 }
 
+# stop_forward: ends the README's port-forward (FORWARD, its pid), if it runs.
+FORWARD=""
+stop_forward() {
+    [ -n "$FORWARD" ] || return 0
+    kill "$FORWARD" 2>/dev/null || true
+    wait "$FORWARD" 2>/dev/null || true
+    FORWARD=""
+}
+
 CREATED=0
 finish() {
     local status=$?
     trap - EXIT
+    stop_forward
     if [ "$status" -ne 0 ]; then
         log "e2e FAILED during: $STEP"
         diagnostics
