@@ -50,15 +50,19 @@ fn sample(text: &str, series: &str) -> f64 {
     values[0]
 }
 
-/// The families and series of a scrape, without their values.
+/// The families and series of a scrape, without their values, sorted (a family's series come
+/// in no fixed order).
 fn shape(text: &str) -> Vec<&str> {
-    text.lines()
+    let mut shape: Vec<&str> = text
+        .lines()
         .filter(|line| !line.starts_with("# Generated"))
         .map(|line| match line.starts_with('#') {
             true => line,
             false => line.rsplit_once(' ').map_or(line, |(series, _)| series),
         })
-        .collect()
+        .collect();
+    shape.sort_unstable();
+    shape
 }
 
 #[tokio::test]
