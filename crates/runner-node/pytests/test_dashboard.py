@@ -15,7 +15,7 @@ OPERATOR_SCRAPE = REPO / "crates" / "runner-operator" / "tests" / "golden" / "me
 # PromQL words that look like metric names but are functions, keywords or label names.
 NOT_METRICS = {
     "sum", "by", "rate", "histogram_quantile", "le", "namespace", "pool", "outcome", "reason",
-    "kind", "without", "on", "ignoring",
+    "kind", "without", "on", "ignoring", "label_values",
 }
 
 
