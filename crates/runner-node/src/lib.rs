@@ -36,6 +36,7 @@ pub mod sandbox;
 pub mod serve;
 pub mod shutdown;
 pub mod snapshot;
+pub mod telemetry;
 
 pub use config::Config;
 pub use engine::Runtime;

@@ -86,6 +86,10 @@ impl Context {
 /// An invalid spec is not an error of the operator: it is reported (status `Degraded`, a
 /// Warning Event) and the pool waits for its next change instead of being retried. Any other
 /// failure is reported the same way and returned, so [`error_policy`] retries it with backoff.
+#[tracing::instrument(name = "reconcile", skip_all, fields(
+    pool.name = %pool.name_any(),
+    pool.namespace = pool.namespace().as_deref().unwrap_or_default(),
+))]
 pub async fn reconcile(pool: Arc<PythonSandboxPool>, ctx: Arc<Context>) -> Result<Action> {
     let _timer = ctx.metrics.reconcile();
     let key = key(&pool);
