@@ -23,8 +23,13 @@ pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
 /// The [`crate::Error::kind`]s a reconcile can end with; each gets a series at zero. (The
 /// other kinds, such as `listen`, stop the process rather than fail a reconcile.)
-pub const RECONCILE_ERROR_KINDS: [&str; 4] =
-    ["invalid_spec", "kube", "missing_metadata", "serialize"];
+pub const RECONCILE_ERROR_KINDS: [&str; 5] = [
+    "invalid_spec",
+    "kube",
+    "not_owned",
+    "missing_metadata",
+    "serialize",
+];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KindLabel {
