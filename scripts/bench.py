@@ -97,8 +97,8 @@ def wrk(url, script, threads, connections, seconds):
     return latency_us("50"), latency_us("99"), rate
 
 
-def http(server_bin, python_dir, script):
-    env = dict(os.environ, RUNNER_PYTHON_DIR=python_dir, RUST_LOG="info")
+def http(server_bin, python_dir, script, extra_env=None, throughput=True):
+    env = dict(os.environ, RUNNER_PYTHON_DIR=python_dir, RUST_LOG="info", **(extra_env or {}))
     # Logs go to a file, as a collector would take them: a pipe nobody reads would block the
     # server once full.
     logs = tempfile.NamedTemporaryFile("w+", suffix=".log")
@@ -126,6 +126,8 @@ def http(server_bin, python_dir, script):
         urllib.request.urlopen(request).read()
         idle_rss = rss_bytes(server.pid)
         p50, p99, _ = wrk(url, script, threads=1, connections=1, seconds=5)
+        if not throughput:
+            return {"http_hello_us_p50": p50, "http_hello_us_p99": p99}
         _, _, rate = wrk(url, script, threads=2, connections=32, seconds=10)
         return {"server_ready_ms": ready_ms, "idle_rss_bytes": idle_rss,
                 "http_hello_us_p50": p50, "http_hello_us_p99": p99, "http_hello_rps": rate}
@@ -133,6 +135,86 @@ def http(server_bin, python_dir, script):
         server.terminate()
         server.wait(timeout=60)
         logs.close()
+
+
+class OtlpSink:
+    """A loopback OTLP/HTTP endpoint that accepts every trace export and counts its bytes: the
+    collector's side costs nothing, so the numbers are the runner's own."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        sink = self
+        self.exports = self.bytes = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                sink.bytes += len(self.rfile.read(int(self.headers["Content-Length"] or 0)))
+                sink.exports += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.server.shutdown()
+
+
+def tracing_cost(args, script):
+    """--tracing: one-client hello latency over HTTP with traces off, and on (every run traced,
+    exported to a loopback sink), rounds interleaved so drift hits both alike."""
+    sink = OtlpSink()
+    traced = {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.endpoint}
+    off, on = [], []
+    try:
+        for i in range(args.rounds):
+            log(f"round {i + 1}/{args.rounds}: traces off")
+            off.append(http(args.server_bin, args.python_dir, script, throughput=False))
+            log(f"round {i + 1}/{args.rounds}: traces on")
+            on.append(http(args.server_bin, args.python_dir, script, traced, throughput=False))
+    finally:
+        sink.close()
+    ms = 1e-3
+    rows = [
+        "## Tracing cost (`bash scripts/bench.sh --tracing`)",
+        "",
+        f"`POST /run` hello, one client (wrk, 5 s per round), {args.rounds} rounds of each, "
+        f"interleaved; {datetime.date.today()}, load average {os.getloadavg()[0]:.1f} after. "
+        "Traces on: `OTEL_EXPORTER_OTLP_ENDPOINT` set, every run sampled and exported to a "
+        f"loopback sink ({sink.exports} exports, {sink.bytes / 1024:.0f} KiB in all).",
+        "",
+        "| traces | p50 | p99 |",
+        "|---|---|---|",
+        f"| off (the default) | {fmt(off, 'http_hello_us_p50', ms, 3, ' ms')} | "
+        f"{fmt(off, 'http_hello_us_p99', ms, 3, ' ms')} |",
+        f"| on | {fmt(on, 'http_hello_us_p50', ms, 3, ' ms')} | "
+        f"{fmt(on, 'http_hello_us_p99', ms, 3, ' ms')} |",
+        "",
+    ]
+    return "\n".join(rows)
+
+
+def replace_section(path, text):
+    """Puts `text` (a `## ` section) into the file at `path`, replacing the section of the same
+    title if there is one."""
+    title = text.splitlines()[0]
+    doc = open(path).read() if os.path.exists(path) else ""
+    start = doc.find(title + "\n")
+    if start < 0:
+        doc = doc.rstrip("\n") + "\n\n" + text
+    else:
+        end = doc.find("\n## ", start + len(title))
+        doc = doc[:start] + text + (doc[end + 1:] if end >= 0 else "")
+    with open(path, "w") as out:
+        out.write(doc)
 
 
 def summary(rounds, key):
@@ -250,6 +332,8 @@ def main():
     parser.add_argument("--server-bin", required=True)
     parser.add_argument("--python-dir", required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--tracing", action="store_true",
+                        help="only measure what traces cost, into its own section of --out")
     args = parser.parse_args()
     os.environ["RUNNER_PYTHON_DIR"] = args.python_dir
     args.load_before = os.getloadavg()[0]
@@ -257,6 +341,14 @@ def main():
     rounds = []
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
+    if args.tracing:
+        try:
+            text = tracing_cost(args, script.name)
+        finally:
+            os.unlink(script.name)
+        replace_section(args.out, text)
+        print(text)
+        return
     try:
         for i in range(args.rounds):
             log(f"round {i + 1}/{args.rounds}: in-process")
@@ -269,6 +361,11 @@ def main():
     finally:
         os.unlink(script.name)
     text = report(rounds, args, time.perf_counter() - began)
+    # The --tracing section is measured on its own: keep it.
+    previous = open(args.out).read() if os.path.exists(args.out) else ""
+    kept = previous.find("\n## Tracing cost")
+    if kept >= 0:
+        text = text.rstrip("\n") + "\n" + previous[kept:]
     with open(args.out, "w") as out:
         out.write(text)
     print(text)

@@ -8,7 +8,7 @@ cd "$REPO_ROOT"
 
 stage "tools (apt)" ensure_apt curl jq shellcheck wrk
 stage "CPython for WASI" ensure_python_wasi
-stage "shellcheck" shellcheck -x scripts/*.sh python-wasi/*.sh examples/*.sh .ci/run
+stage "shellcheck" shellcheck -x scripts/*.sh python-wasi/*.sh examples/*.sh e2e/*.sh .ci/run
 stage "Python test tools" ensure_pytools
 stage "checkov" ensure_checkov
 stage "cargo fmt" cargo fmt --all --check

@@ -25,7 +25,11 @@ KUBE_VERSION = "1.29.0"
 
 # Every optional object at once; rendered by several tests.
 EVERYTHING = {
-    "metrics": {"serviceMonitor": {"enabled": True}},
+    "metrics": {
+        "serviceMonitor": {"enabled": True},
+        "podMonitor": {"enabled": True},
+        "dashboard": {"enabled": True},
+    },
     "defaultPool": {"enabled": True, "spec": {"replicas": 2}},
     "webhook": {"excludeNamespaces": ["legacy"]},
     "operator": {

@@ -10,7 +10,7 @@ from chart import EVERYTHING, KUBE_VERSION, only, render
 
 VERSIONS = [KUBE_VERSION, kubernetes_validate.latest_version()]
 # Kinds whose schema comes from a CRD, not from Kubernetes: checked below, or not ours.
-CUSTOM = {"PythonSandboxPool", "ServiceMonitor", "Issuer", "Certificate"}
+CUSTOM = {"PythonSandboxPool", "ServiceMonitor", "PodMonitor", "Issuer", "Certificate"}
 
 CASES = {
     "defaults": {},

@@ -83,7 +83,9 @@ pub const MAX_CALLER_RULES: usize = 16;
     ),
     printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
     validation = Rule::new("size(self.metadata.name) <= 56")
-        .message("a pool name has at most 56 characters: its children are named after it, and the policy ConfigMap adds \"-policy\" within the 63 allowed")
+        .message("a pool name has at most 56 characters: its children are named after it, and the policy ConfigMap adds \"-policy\" within the 63 allowed"),
+    validation = Rule::new("self.metadata.name.matches('^[a-z]')")
+        .message("a pool name starts with a lowercase letter: its Service is named after it, and Service names must")
 )]
 #[x_kube(
     validation = Rule::new("!(has(self.replicas) && has(self.autoscaling))")

@@ -124,22 +124,38 @@ fn a_caller_rule_selects_something() {
     );
 }
 
-#[test]
-fn pool_names_fit_the_children() {
-    let long = "a".repeat(57);
+/// The CEL errors for a pool called `name`, none when it is accepted.
+fn name_errors(name: &str) -> Vec<String> {
     let object = json!({
         "apiVersion": "sandbox.runner.dev/v1alpha1",
         "kind": "PythonSandboxPool",
-        "metadata": {"name": long, "namespace": "apps"},
+        "metadata": {"name": name, "namespace": "apps"},
         "spec": {},
     });
-    let errors = Validator::new()
-        .validate(&schema(), &object, None)
-        .unwrap_err();
+    match Validator::new().validate(&schema(), &object, None) {
+        Ok(()) => Vec::new(),
+        Err(errors) => errors.into_iter().map(|e| e.message).collect(),
+    }
+}
+
+#[test]
+fn pool_names_fit_the_children() {
+    let errors = name_errors(&"a".repeat(57));
     assert!(
-        errors.iter().any(|e| e.message.contains("at most 56")),
+        errors.iter().any(|e| e.contains("at most 56")),
         "{errors:?}"
     );
+    assert_eq!(name_errors(&"a".repeat(56)), Vec::<String>::new());
+
+    // Names a namespace allows but a Service does not.
+    let errors = name_errors("1st-pool");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("starts with a lowercase letter")),
+        "{errors:?}"
+    );
+    assert_eq!(name_errors("pool-1"), Vec::<String>::new());
 }
 
 #[test]

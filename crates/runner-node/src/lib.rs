@@ -37,6 +37,7 @@ pub mod sandbox;
 pub mod serve;
 pub mod shutdown;
 pub mod snapshot;
+pub mod telemetry;
 
 pub use config::Config;
 pub use engine::Runtime;

@@ -1,9 +1,8 @@
-//! `runner-node` binary: parse flags, set up logging, serve (or precompile).
+//! `runner-node` binary: parse flags, set up logs and traces, serve (or precompile).
 
 use clap::Parser;
-use runner_node::config::{Command, LogFormat};
-use runner_node::{Config, Server, shutdown};
-use tracing_subscriber::EnvFilter;
+use runner_node::config::Command;
+use runner_node::{Config, Server, shutdown, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -21,13 +20,7 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let config = Config::parse();
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,wasmtime=warn,cranelift=warn"));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter);
-    match config.log_format {
-        LogFormat::Text => logs.init(),
-        LogFormat::Json => logs.json().init(),
-    }
+    let telemetry = telemetry::init(config.log_format)?;
     if let Some(Command::Precompile { output }) = &config.command {
         let written = runner_node::precompile(config.clone(), output.clone()).await?;
         tracing::info!(path = %output.display(), key = %written.key, bytes = written.bytes,
@@ -38,5 +31,6 @@ async fn main() -> anyhow::Result<()> {
     let admin = server.admin_addr().map(|addr| addr.to_string());
     tracing::info!(addr = %server.local_addr(), admin, "runner-node listening");
     server.run(shutdown::signal()).await;
+    telemetry.shutdown().await;
     Ok(())
 }

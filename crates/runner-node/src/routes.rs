@@ -18,6 +18,7 @@ use runner_api::policy::SandboxPolicy;
 use runner_api::{
     ErrorBody, ErrorCode, ErrorDetail, Outcome, RunRequest, RunResponse, RunStatus, Status,
 };
+use tracing::Instrument;
 use warp::http::{HeaderValue, Method, StatusCode, header};
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
@@ -28,6 +29,7 @@ use crate::engine::Runtime;
 use crate::metrics::Metrics;
 use crate::policy::LivePolicy;
 use crate::sandbox::{self, Input, Limits, Report};
+use crate::telemetry;
 use crate::{Error, Result};
 
 /// Seconds a refused client is told to wait before retrying (503 `Retry-After`).
@@ -131,41 +133,55 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
         .and(warp::header::optional::<u64>(
             header::CONTENT_LENGTH.as_str(),
         ))
+        .and(warp::header::optional::<String>("traceparent"))
+        .and(warp::header::optional::<String>("tracestate"))
         .and(warp::body::stream())
         .and(warp::any().map(move || state.clone()))
         .then(
-            move |auth: Option<String>, content_type, length, body, state: State| async move {
-                let answer = async {
-                    if !state.authorized(auth.as_deref()) {
-                        return Err(Refusal(
-                            ErrorCode::Unauthorized,
-                            "this server requires Authorization: Bearer <token>".into(),
-                        ));
-                    }
-                    let request =
-                        read_request(content_type, length, body, max_body, body_timeout).await?;
-                    handle_run(&state, request).await.map_err(Refusal::from)
-                };
-                // A bug must cost one request, not the connection's task or the process.
-                let answer = match AssertUnwindSafe(answer).catch_unwind().await {
-                    Ok(answer) => answer,
-                    Err(panic) => {
-                        let panic = panic_message(panic.as_ref());
-                        tracing::error!(panic, "a run request handler panicked");
-                        Err(Refusal(
+            move |auth: Option<String>,
+                  content_type,
+                  length,
+                  traceparent: Option<String>,
+                  tracestate: Option<String>,
+                  body,
+                  state: State| {
+                let span = telemetry::run_span(traceparent.as_deref(), tracestate.as_deref());
+                async move {
+                    let answer = async {
+                        if !state.authorized(auth.as_deref()) {
+                            return Err(Refusal(
+                                ErrorCode::Unauthorized,
+                                "this server requires Authorization: Bearer <token>".into(),
+                            ));
+                        }
+                        let request =
+                            read_request(content_type, length, body, max_body, body_timeout)
+                                .await?;
+                        handle_run(&state, request).await.map_err(Refusal::from)
+                    };
+                    // A bug must cost one request, not the connection's task or the process.
+                    let answer = match AssertUnwindSafe(answer).catch_unwind().await {
+                        Ok(answer) => answer,
+                        Err(panic) => {
+                            let panic = panic_message(panic.as_ref());
+                            tracing::error!(panic, "a run request handler panicked");
+                            Err(Refusal(
                             ErrorCode::Internal,
                             "the server failed on this request (a bug, logged); it keeps serving"
                                 .into(),
                         ))
-                    }
-                };
-                match answer {
-                    Ok(response) => response,
-                    Err(Refusal(code, message)) => {
-                        state.metrics.rejected(code);
-                        error_response(code, message)
+                        }
+                    };
+                    match answer {
+                        Ok(response) => response,
+                        Err(Refusal(code, message)) => {
+                            state.metrics.rejected(code);
+                            telemetry::record_refusal(code);
+                            error_response(code, message)
+                        }
                     }
                 }
+                .instrument(span)
             },
         );
 
@@ -240,15 +256,21 @@ async fn handle_run(state: &State, request: RunRequest) -> Result<Response> {
     }
     let policy = state.policy.current();
     let (input, limits) = admit_request(&policy, request, state.runtime.snapshot_memory_bytes)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    telemetry::record_limits(&id, &limits);
     let queued = Instant::now();
-    let slot = state.admission.admit(state.config.queue_timeout()).await;
+    let slot = state
+        .admission
+        .admit(state.config.queue_timeout())
+        .instrument(tracing::info_span!("admission_wait"))
+        .await;
     state.metrics.queue_waited(queued.elapsed());
     let _slot = slot?;
     let run = state.metrics.run_started();
     let report = sandbox::run(&state.runtime, &policy, input, limits).await;
     run.finish(report.as_ref().ok());
     let report = report?;
-    let id = uuid::Uuid::new_v4().to_string();
+    telemetry::record_report(&report);
     tracing::info!(
         run.id = %id,
         outcome = report.outcome.as_str(),
@@ -257,7 +279,9 @@ async fn handle_run(state: &State, request: RunRequest) -> Result<Response> {
         peak_memory_bytes = report.peak_memory_bytes,
         "run finished"
     );
-    Ok(warp::reply::json(&response(id, report)).into_response())
+    let answer = tracing::info_span!("response")
+        .in_scope(|| warp::reply::json(&response(id, report)).into_response());
+    Ok(answer)
 }
 
 /// Checks a request against the server's limits and policy; `floor_bytes` is the memory every

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use runner_api::Outcome;
 use runner_api::policy::SandboxPolicy;
 use tempfile::TempDir;
+use tracing::Instrument;
 use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryInputPipe;
@@ -119,9 +120,13 @@ pub async fn run(
     input: Input,
     limits: Limits,
 ) -> Result<Report> {
-    let work = prepare_work_dir(&runtime.work_root, &input.files)?;
-    let capture = Capture::new(limits.output_bytes);
-    let mut store = new_store(runtime, policy, input, limits, &work, &capture)?;
+    let instantiate = tracing::info_span!("instantiate");
+    let (work, capture, mut store) = instantiate.in_scope(|| -> Result<_> {
+        let work = prepare_work_dir(&runtime.work_root, &input.files)?;
+        let capture = Capture::new(limits.output_bytes);
+        let store = new_store(runtime, policy, input, limits, &work, &capture)?;
+        Ok((work, capture, store))
+    })?;
     let started = Instant::now();
     let deadline = started + limits.timeout;
     // Check in every tick: a busy guest yields its thread to other runs and to the HTTP
@@ -138,9 +143,16 @@ pub async fn run(
     let execution = async {
         // Maps the snapshot copy-on-write into a pooled slot; `_start` is the snapshot's
         // per-run entry (see crate::snapshot).
-        let instance = runtime.pre.instantiate_async(&mut store).await?;
+        let instance = runtime
+            .pre
+            .instantiate_async(&mut store)
+            .instrument(instantiate)
+            .await?;
         let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
-        start.call_async(&mut store, ()).await
+        start
+            .call_async(&mut store, ())
+            .instrument(tracing::info_span!("guest_execution"))
+            .await
     };
     let result = tokio::time::timeout(limits.timeout, execution).await;
     let duration = started.elapsed();
@@ -242,7 +254,9 @@ pub async fn self_check(runtime: &Arc<Runtime>, policy: &SandboxPolicy) -> Resul
         memory_bytes: (policy.limits.max_memory_mb as usize) << 20,
         output_bytes: 64 * 1024,
     };
-    let report = run(runtime, policy, input, limits).await?;
+    let report = run(runtime, policy, input, limits)
+        .instrument(tracing::info_span!("self_check"))
+        .await?;
     let output = report.output.output;
     if report.outcome == Outcome::Completed && report.exit_code == Some(0) && output == "['-c']\n" {
         return Ok(());

@@ -25,7 +25,7 @@ fn route(request: &Request<Incoming>, metrics: &Metrics) -> Response<Full<Bytes>
         (&Method::GET, "/health") => (StatusCode::OK, "text/plain", "ok\n".to_string()),
         (&Method::GET, "/metrics") => (
             StatusCode::OK,
-            "text/plain; version=0.0.4",
+            crate::metrics::CONTENT_TYPE,
             metrics.render(),
         ),
         _ => (

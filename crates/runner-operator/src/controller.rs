@@ -11,9 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use k8s_openapi::Resource as _;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::jiff::Timestamp;
@@ -31,13 +32,18 @@ use tracing::{info, warn};
 use crate::admin;
 use crate::lease::LeaseLock;
 use crate::metrics::Metrics;
+use crate::ownership;
 use crate::resources::{self, Settings, Workload};
-use crate::status::{self, Observed};
+use crate::status::{self, MissingSource, Observed};
 use crate::{Error, FIELD_MANAGER, Result};
 
 /// How often an unchanged, healthy pool is looked at again; watches on the children catch
 /// every real change sooner, this only bounds drift nobody reported.
 pub const RESYNC: Duration = Duration::from_secs(300);
+
+/// How often a pool whose data source (ConfigMap, PVC) is missing looks again: the operator
+/// does not watch objects it did not make, so it polls until the source appears.
+pub const DATA_SOURCE_RECHECK: Duration = Duration::from_secs(30);
 
 /// First retry delay after a failure; it doubles per consecutive failure of the same pool.
 pub const BACKOFF_BASE: Duration = Duration::from_secs(5);
@@ -80,15 +86,25 @@ impl Context {
 /// An invalid spec is not an error of the operator: it is reported (status `Degraded`, a
 /// Warning Event) and the pool waits for its next change instead of being retried. Any other
 /// failure is reported the same way and returned, so [`error_policy`] retries it with backoff.
+#[tracing::instrument(name = "reconcile", skip_all, fields(
+    pool.name = %pool.name_any(),
+    pool.namespace = pool.namespace().as_deref().unwrap_or_default(),
+))]
 pub async fn reconcile(pool: Arc<PythonSandboxPool>, ctx: Arc<Context>) -> Result<Action> {
     let _timer = ctx.metrics.reconcile();
     let key = key(&pool);
     match apply_children(&pool, &ctx).await {
-        Ok(observed) => {
-            let status = status::reconciled(&pool, observed, Timestamp::now());
+        Ok((observed, missing)) => {
+            let status = status::reconciled(&pool, observed, &missing, Timestamp::now());
             write_status(&pool, &ctx, status).await?;
             ctx.failures().remove(&key);
-            Ok(Action::requeue(RESYNC))
+            if missing.is_empty() {
+                return Ok(Action::requeue(RESYNC));
+            }
+            let note = status::missing_message(&missing);
+            warn!(pool = %key, %note, "data source missing");
+            warn_once(&pool, &ctx, status::DATA_SOURCE_MISSING, &note).await;
+            Ok(Action::requeue(DATA_SOURCE_RECHECK))
         }
         Err(error) => {
             report(&pool, &ctx, &error).await;
@@ -265,9 +281,13 @@ where
     }
 }
 
-/// Applies every child the pool wants and deletes the ones it no longer wants. The
-/// NetworkPolicy goes first, so no runner pod ever exists unfenced.
-async fn apply_children(pool: &PythonSandboxPool, ctx: &Context) -> Result<Observed> {
+/// Applies every child the pool wants and deletes the ones it no longer wants, then names the
+/// data sources that do not exist. The NetworkPolicy goes first, so no runner pod ever exists
+/// unfenced.
+async fn apply_children(
+    pool: &PythonSandboxPool,
+    ctx: &Context,
+) -> Result<(Observed, Vec<MissingSource>)> {
     let namespace = pool
         .namespace()
         .ok_or(Error::MissingMetadata("namespace"))?;
@@ -275,51 +295,74 @@ async fn apply_children(pool: &PythonSandboxPool, ctx: &Context) -> Result<Obser
     let name = pool.name_any();
     let client = &ctx.client;
 
-    apply(
-        &ns_api::<ConfigMap>(client, &namespace),
-        &children.config_map,
-    )
-    .await?;
-    apply(
-        &ns_api::<NetworkPolicy>(client, &namespace),
-        &children.network_policy,
-    )
-    .await?;
-    apply(&ns_api::<Service>(client, &namespace), &children.service).await?;
+    apply(ns_api(client, &namespace), &children.config_map, pool).await?;
+    apply(ns_api(client, &namespace), &children.network_policy, pool).await?;
+    apply(ns_api(client, &namespace), &children.service, pool).await?;
     let observed = match &children.workload {
         Workload::Deployment(deployment) => {
-            if children.hpa.is_some() {
-                hand_replicas_over(&ns_api::<Deployment>(client, &namespace), &name).await?;
+            let api = ns_api::<Deployment>(client, &namespace);
+            let existing = claim(&api, &name, pool).await?;
+            if let (Some(existing), Some(_)) = (&existing, &children.hpa) {
+                hand_replicas_over(&api, existing).await?;
             }
-            let applied = apply(
-                &ns_api::<Deployment>(client, &namespace),
-                deployment.as_ref(),
-            )
-            .await?;
+            let applied = server_side_apply(&api, deployment.as_ref()).await?;
             remove::<DaemonSet>(client, &namespace, &name, pool).await?;
             Observed::deployment(&applied)
         }
         Workload::DaemonSet(daemon_set) => {
-            let applied = apply(
-                &ns_api::<DaemonSet>(client, &namespace),
-                daemon_set.as_ref(),
-            )
-            .await?;
+            let applied = apply(ns_api(client, &namespace), daemon_set.as_ref(), pool).await?;
             remove::<Deployment>(client, &namespace, &name, pool).await?;
             Observed::daemon_set(&applied)
         }
     };
     match &children.pdb {
-        Some(pdb) => drop(apply(&ns_api::<PodDisruptionBudget>(client, &namespace), pdb).await?),
+        Some(pdb) => drop(apply(ns_api(client, &namespace), pdb, pool).await?),
         None => remove::<PodDisruptionBudget>(client, &namespace, &name, pool).await?,
     }
     match &children.hpa {
-        Some(hpa) => {
-            drop(apply(&ns_api::<HorizontalPodAutoscaler>(client, &namespace), hpa).await?)
-        }
+        Some(hpa) => drop(apply(ns_api(client, &namespace), hpa, pool).await?),
         None => remove::<HorizontalPodAutoscaler>(client, &namespace, &name, pool).await?,
     }
-    Ok(observed)
+    let missing = missing_sources(pool, client, &namespace).await?;
+    Ok((observed, missing))
+}
+
+/// The pool's data mounts whose ConfigMap or PersistentVolumeClaim does not exist: the pods
+/// cannot start without them, and the status says which.
+async fn missing_sources(
+    pool: &PythonSandboxPool,
+    client: &Client,
+    namespace: &str,
+) -> Result<Vec<MissingSource>> {
+    let mut missing = Vec::new();
+    for mount in &pool.spec.data_mounts {
+        let (kind, source) = match (&mount.config_map, &mount.persistent_volume_claim) {
+            (Some(config_map), _) => (ConfigMap::KIND, &config_map.name),
+            (None, Some(claim)) => (PersistentVolumeClaim::KIND, &claim.claim_name),
+            (None, None) => continue,
+        };
+        let action = || format!("read {kind} {source} of data mount {}", mount.name);
+        let found = if kind == ConfigMap::KIND {
+            ns_api::<ConfigMap>(client, namespace)
+                .get_metadata_opt(source)
+                .await
+                .map(|o| o.is_some())
+        } else {
+            ns_api::<PersistentVolumeClaim>(client, namespace)
+                .get_metadata_opt(source)
+                .await
+                .map(|o| o.is_some())
+        }
+        .map_err(Error::kube(action()))?;
+        if !found {
+            missing.push(MissingSource {
+                kind,
+                name: source.clone(),
+                mount: mount.name.clone(),
+            });
+        }
+    }
+    Ok(missing)
 }
 
 /// Field manager that briefly co-owns a Deployment's `replicas` while autoscaling is turned on.
@@ -329,11 +372,9 @@ pub const HANDOVER_MANAGER: &str = "runner-operator-replicas-handover";
 /// not go with it: when the operator still owns it, a second manager applies the current
 /// count, so releasing the operator's ownership keeps the value instead of dropping the
 /// Deployment to one pod. The HPA's first scale then takes the field over for good.
-async fn hand_replicas_over(api: &Api<Deployment>, name: &str) -> Result<()> {
+async fn hand_replicas_over(api: &Api<Deployment>, existing: &Deployment) -> Result<()> {
+    let name = existing.name_any();
     let action = || format!("hand replicas of Deployment {name} over to the autoscaler");
-    let Some(existing) = api.get_opt(name).await.map_err(Error::kube(action()))? else {
-        return Ok(());
-    };
     let owned_by_operator = existing
         .metadata
         .managed_fields
@@ -358,7 +399,7 @@ async fn hand_replicas_over(api: &Api<Deployment>, name: &str) -> Result<()> {
         "spec": {"replicas": replicas},
     });
     api.patch(
-        name,
+        &name,
         &PatchParams::apply(HANDOVER_MANAGER),
         &Patch::Apply(&patch),
     )
@@ -374,9 +415,40 @@ where
     Api::namespaced(client.clone(), namespace)
 }
 
+/// Applies `object` once [`claim`] has made sure the pool may write over what is stored.
+async fn apply<K>(api: Api<K>, object: &K, pool: &PythonSandboxPool) -> Result<K>
+where
+    K: Resource<DynamicType = ()> + Clone + Debug + Serialize + DeserializeOwned,
+{
+    let name = object.meta().name.clone().unwrap_or_default();
+    claim(&api, &name, pool).await?;
+    server_side_apply(&api, object).await
+}
+
+/// Reads the stored object `name`, if any, and fails with [`Error::NotOwned`] unless the pool
+/// may write over it (see [`ownership::claim`]).
+async fn claim<K>(api: &Api<K>, name: &str, pool: &PythonSandboxPool) -> Result<Option<K>>
+where
+    K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned,
+{
+    let kind = K::kind(&()).to_string();
+    let existing = api
+        .get_opt(name)
+        .await
+        .map_err(Error::kube(format!("read {kind} {name}")))?;
+    if let Some(existing) = &existing {
+        ownership::claim(existing.meta(), pool).map_err(|holder| Error::NotOwned {
+            kind,
+            name: name.to_string(),
+            holder,
+        })?;
+    }
+    Ok(existing)
+}
+
 /// Server-side apply under [`FIELD_MANAGER`], forced: the operator is the one authority over
 /// the fields it sets.
-async fn apply<K>(api: &Api<K>, object: &K) -> Result<K>
+async fn server_side_apply<K>(api: &Api<K>, object: &K) -> Result<K>
 where
     K: Resource<DynamicType = ()> + Clone + Debug + Serialize + DeserializeOwned,
 {
@@ -406,11 +478,7 @@ where
     let Some(existing) = api.get_opt(name).await.map_err(Error::kube(action()))? else {
         return Ok(());
     };
-    let ours = existing
-        .owner_references()
-        .iter()
-        .any(|o| o.controller == Some(true) && Some(&o.uid) == pool.metadata.uid.as_ref());
-    if !ours {
+    if !ownership::controlled_by(existing.meta(), pool) {
         return Ok(());
     }
     // The uid precondition makes sure a same-named object created meanwhile is not deleted.
@@ -460,19 +528,24 @@ async fn write_status(
 async fn report(pool: &PythonSandboxPool, ctx: &Context, error: &Error) {
     warn!(pool = %key(pool), %error, "reconcile failed");
     let status = status::failed(pool, error, Timestamp::now());
-    // The operator's own status write triggers one more reconcile of the pool; an Event per
-    // reconcile would repeat what the pool already says. Publish only news.
-    let already_reported = status::reports(pool, error);
     if let Err(e) = write_status(pool, ctx, status).await {
         warn!(pool = %key(pool), error = %e, "could not write status");
     }
-    if already_reported {
+    warn_once(pool, ctx, error.reason(), &error.to_string()).await;
+}
+
+/// Publishes a Warning Event on the pool, unless the pool's status (as it was before this
+/// reconcile) already reports the same reason and message. The operator's own status write
+/// triggers one more reconcile of the pool; an Event per reconcile would repeat what the pool
+/// already says. Publish only news.
+async fn warn_once(pool: &PythonSandboxPool, ctx: &Context, reason: &str, note: &str) {
+    if status::reports(pool, reason, note) {
         return;
     }
     let event = Event {
         type_: EventType::Warning,
-        reason: error.reason().into(),
-        note: Some(truncate(&error.to_string(), 1000)),
+        reason: reason.into(),
+        note: Some(truncate(note, 1000)),
         action: "Reconcile".into(),
         secondary: None,
     };

@@ -20,6 +20,7 @@ pub mod controller;
 pub mod http_server;
 pub mod lease;
 pub mod metrics;
+pub mod ownership;
 pub mod policy;
 pub mod rbac;
 pub mod resources;
@@ -48,6 +49,19 @@ pub enum Error {
         /// The client's error.
         #[source]
         source: kube::Error,
+    },
+
+    /// An object with the name of one of the pool's children exists and is not the pool's to
+    /// take over (see [`ownership`]); retried with backoff, since the operator does not watch
+    /// objects it did not make.
+    #[error("{kind} {name} already exists and {holder}; delete or rename it, or rename the pool")]
+    NotOwned {
+        /// Kind of the object, such as `Deployment`.
+        kind: String,
+        /// Its name.
+        name: String,
+        /// Who holds it instead.
+        holder: String,
     },
 
     /// The pool lacks metadata the API server always sets (namespace, uid): it did not come
@@ -93,6 +107,7 @@ impl Error {
         match self {
             Error::InvalidSpec(_) => "invalid_spec",
             Error::Kube { .. } => "kube",
+            Error::NotOwned { .. } => "not_owned",
             Error::MissingMetadata(_) => "missing_metadata",
             Error::Serialize { .. } => "serialize",
             Error::Listen { .. } => "listen",
@@ -106,6 +121,7 @@ impl Error {
         match self {
             Error::InvalidSpec(_) => "InvalidSpec",
             Error::Kube { .. } => "ApplyFailed",
+            Error::NotOwned { .. } => "ChildConflict",
             Error::MissingMetadata(_)
             | Error::Serialize { .. }
             | Error::Listen { .. }

@@ -7,7 +7,6 @@ use runner_operator::resources::Settings;
 use runner_operator::webhook::WebhookConfig;
 use runner_operator::webhook_server::WebhookOptions;
 use runner_operator::{controller, rbac};
-use tracing_subscriber::EnvFilter;
 
 /// Reconciles PythonSandboxPool resources into pools of runner-node pods.
 #[derive(Debug, Parser)]
@@ -164,13 +163,11 @@ async fn main() -> anyhow::Result<()> {
         None => cli.run,
     };
 
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter);
-    if args.log_format == "json" {
-        logs.json().init();
-    } else {
-        logs.init();
-    }
+    let telemetry = runner_telemetry::init(runner_telemetry::Options {
+        service: "runner-operator",
+        default_log_filter: "info",
+        json: args.log_format == "json",
+    })?;
 
     let client = kube::Client::try_default()
         .await
@@ -213,6 +210,7 @@ async fn main() -> anyhow::Result<()> {
             }),
         webhook,
     };
-    controller::run(client, options).await?;
-    Ok(())
+    let result = controller::run(client, options).await;
+    telemetry.shutdown().await;
+    Ok(result?)
 }

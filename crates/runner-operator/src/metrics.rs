@@ -1,27 +1,96 @@
-//! Reconcile counters, rendered in the Prometheus text format.
+//! The controller's Prometheus metrics, served as `GET /metrics` on the admin port in the
+//! Prometheus text format (0.0.4).
 //!
-//! Kept to plain atomics: the operator reports a handful of numbers and a metrics crate would
-//! outweigh them.
+//! | metric | type | what |
+//! |---|---|---|
+//! | `runner_operator_reconciles_total` | counter | reconciles started |
+//! | `runner_operator_reconcile_failures_total{kind}` | counter | reconciles that failed, by [`crate::Error::kind`] |
+//! | `runner_operator_reconcile_duration_seconds` | histogram | time one reconcile took, whichever way it ended |
+//!
+//! The kinds a reconcile can fail with are created at zero, so a dashboard's `rate()` sees each
+//! series from the first scrape; label values come from the code, never from a pool.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-/// Counters of the controller's work.
-#[derive(Debug, Default)]
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::{Registry, Unit};
+
+/// The `Content-Type` of [`Metrics::render`]'s output.
+pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+
+/// The [`crate::Error::kind`]s a reconcile can end with; each gets a series at zero. (The
+/// other kinds, such as `listen`, stop the process rather than fail a reconcile.)
+pub const RECONCILE_ERROR_KINDS: [&str; 5] = [
+    "invalid_spec",
+    "kube",
+    "not_owned",
+    "missing_metadata",
+    "serialize",
+];
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabel {
+    kind: &'static str,
+}
+
+/// The metrics of one controller.
+#[derive(Debug)]
 pub struct Metrics {
-    reconciles: AtomicU64,
-    reconcile_micros: AtomicU64,
-    failures: Mutex<BTreeMap<&'static str, u64>>,
+    registry: Registry,
+    reconciles: Counter,
+    failures: Family<KindLabel, Counter>,
+    duration: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Metrics {
-    /// Starts timing one reconcile; the time is counted when the guard drops, whichever way
-    /// the reconcile ends.
+    /// Registers every metric, each known series at zero.
+    pub fn new() -> Self {
+        // A reconcile is a handful of API calls: milliseconds on a healthy cluster, seconds on
+        // a slow one. Buckets from 0.5 ms to ~33 s, doubling; the fake API of the tests
+        // answers in under a millisecond.
+        let duration = Histogram::new(exponential_buckets(0.000_5, 2.0, 17));
+        let mut metrics = Metrics {
+            registry: Registry::default(),
+            reconciles: Counter::default(),
+            failures: Family::default(),
+            duration,
+        };
+        for kind in RECONCILE_ERROR_KINDS {
+            let _ = metrics.failures.get_or_create(&KindLabel { kind });
+        }
+        let r = &mut metrics.registry;
+        r.register(
+            "runner_operator_reconciles",
+            "Reconciles started",
+            metrics.reconciles.clone(),
+        );
+        r.register(
+            "runner_operator_reconcile_failures",
+            "Reconciles that failed, by error kind",
+            metrics.failures.clone(),
+        );
+        r.register_with_unit(
+            "runner_operator_reconcile_duration",
+            "Time one reconcile took, whichever way it ended",
+            Unit::Seconds,
+            metrics.duration.clone(),
+        );
+        metrics
+    }
+
+    /// Counts one reconcile and times it: the time is observed when the returned guard drops,
+    /// whichever way the reconcile ends (success, error, or its future dropped).
     pub fn reconcile(&self) -> ReconcileTimer<'_> {
-        self.reconciles.fetch_add(1, Ordering::Relaxed);
+        self.reconciles.inc();
         ReconcileTimer {
             metrics: self,
             start: Instant::now(),
@@ -30,68 +99,29 @@ impl Metrics {
 
     /// Counts one failed reconcile, by [`crate::Error::kind`].
     pub fn failure(&self, kind: &'static str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        *failures.entry(kind).or_default() += 1;
+        self.failures.get_or_create(&KindLabel { kind }).inc();
     }
 
     /// Reconciles started so far.
     pub fn reconciles(&self) -> u64 {
-        self.reconciles.load(Ordering::Relaxed)
+        self.reconciles.get()
     }
 
     /// Failures of one kind so far.
-    pub fn failures(&self, kind: &str) -> u64 {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        failures.get(kind).copied().unwrap_or(0)
+    pub fn failures(&self, kind: &'static str) -> u64 {
+        self.failures.get_or_create(&KindLabel { kind }).get()
     }
 
-    /// The counters in the Prometheus text exposition format.
+    /// Every metric in the Prometheus text format.
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "# HELP runner_operator_reconciles_total Reconciles started."
-        );
-        let _ = writeln!(out, "# TYPE runner_operator_reconciles_total counter");
-        let _ = writeln!(
-            out,
-            "runner_operator_reconciles_total {}",
-            self.reconciles()
-        );
-        let _ = writeln!(
-            out,
-            "# HELP runner_operator_reconcile_seconds_total Time spent reconciling."
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE runner_operator_reconcile_seconds_total counter"
-        );
-        let micros = self.reconcile_micros.load(Ordering::Relaxed);
-        let _ = writeln!(
-            out,
-            "runner_operator_reconcile_seconds_total {}",
-            micros as f64 / 1e6
-        );
-        let _ = writeln!(
-            out,
-            "# HELP runner_operator_reconcile_failures_total Failed reconciles by error kind."
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE runner_operator_reconcile_failures_total counter"
-        );
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        for (kind, count) in failures.iter() {
-            let _ = writeln!(
-                out,
-                "runner_operator_reconcile_failures_total{{kind=\"{kind}\"}} {count}"
-            );
-        }
-        out
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::prometheus_text::encode(&mut text, &self.registry);
+        text
     }
 }
 
-/// Counts a reconcile's duration when dropped.
+/// Observes a reconcile's duration when dropped.
 #[derive(Debug)]
 pub struct ReconcileTimer<'a> {
     metrics: &'a Metrics,
@@ -100,10 +130,9 @@ pub struct ReconcileTimer<'a> {
 
 impl Drop for ReconcileTimer<'_> {
     fn drop(&mut self) {
-        let micros = u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX);
         self.metrics
-            .reconcile_micros
-            .fetch_add(micros, Ordering::Relaxed);
+            .duration
+            .observe(self.start.elapsed().as_secs_f64());
     }
 }
 
@@ -112,19 +141,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn renders_counters() {
+    fn names_follow_prometheus_conventions() {
         let metrics = Metrics::default();
         drop(metrics.reconcile());
         metrics.failure("kube");
         metrics.failure("kube");
         let text = metrics.render();
-        assert!(
-            text.contains("runner_operator_reconciles_total 1\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("runner_operator_reconcile_failures_total{kind=\"kube\"} 2\n"),
-            "{text}"
-        );
+        for line in [
+            "# TYPE runner_operator_reconciles_total counter",
+            "runner_operator_reconciles_total 1",
+            "runner_operator_reconcile_failures_total{kind=\"kube\"} 2",
+            "runner_operator_reconcile_failures_total{kind=\"invalid_spec\"} 0",
+            "# TYPE runner_operator_reconcile_duration_seconds histogram",
+            "runner_operator_reconcile_duration_seconds_count 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
+        }
     }
 }

@@ -67,6 +67,8 @@ pub fn cluster_role() -> ClusterRole {
                 &["get", "patch"],
             ),
             rule("", &["configmaps", "services"], &children),
+            // Only to name a data mount's missing claim in the pool's status.
+            rule("", &["persistentvolumeclaims"], &["get"]),
             rule("apps", &["deployments", "daemonsets"], &children),
             rule("networking.k8s.io", &["networkpolicies"], &children),
             rule("policy", &["poddisruptionbudgets"], &children),

@@ -57,10 +57,38 @@ impl Observed {
     }
 }
 
-/// The status after a successful reconcile.
+/// `reason` of the conditions and the Event when a data mount's source does not exist.
+pub const DATA_SOURCE_MISSING: &str = "DataSourceMissing";
+
+/// A data mount whose source is not in the pool's namespace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MissingSource {
+    /// `ConfigMap` or `PersistentVolumeClaim`.
+    pub kind: &'static str,
+    /// Name of the missing object.
+    pub name: String,
+    /// The data mount that names it.
+    pub mount: String,
+}
+
+/// What the status and the Event say about missing data sources.
+pub fn missing_message(missing: &[MissingSource]) -> String {
+    let list: Vec<String> = missing
+        .iter()
+        .map(|m| format!("{} {} (data mount {})", m.kind, m.name, m.mount))
+        .collect();
+    format!(
+        "not found in the pool's namespace: {}; runner pods cannot start until it exists",
+        list.join(", ")
+    )
+}
+
+/// The status after a successful reconcile. Children are applied even when a data source is
+/// `missing`: the pods start as soon as it appears, and `Degraded` names it until then.
 pub fn reconciled(
     pool: &PythonSandboxPool,
     observed: Observed,
+    missing: &[MissingSource],
     now: Timestamp,
 ) -> PythonSandboxPoolStatus {
     let previous = pool.status.clone().unwrap_or_default();
@@ -86,6 +114,15 @@ pub fn reconciled(
             true,
             "AllReplicasReady",
             format!("{ready} of {desired} runner pods ready"),
+        )
+    } else if !missing.is_empty() {
+        (
+            false,
+            DATA_SOURCE_MISSING,
+            format!(
+                "{ready} of {desired} runner pods ready; see the Degraded condition for the \
+                 missing data source"
+            ),
         )
     } else {
         (
@@ -125,12 +162,21 @@ pub fn reconciled(
         generation,
         now,
     );
+    let (degraded, reason, message) = if missing.is_empty() {
+        (
+            false,
+            "Reconciled",
+            "every child object is applied".to_string(),
+        )
+    } else {
+        (true, DATA_SOURCE_MISSING, missing_message(missing))
+    };
     set(
         &mut conditions,
         condition::DEGRADED,
-        false,
-        "Reconciled",
-        "every child object is applied".to_string(),
+        degraded,
+        reason,
+        message,
         generation,
         now,
     );
@@ -189,17 +235,17 @@ pub fn failed(pool: &PythonSandboxPool, error: &Error, now: Timestamp) -> Python
     status
 }
 
-/// Whether the pool's status already reports `error` for its current generation (the same
-/// `Degraded` reason and message).
-pub fn reports(pool: &PythonSandboxPool, error: &Error) -> bool {
+/// Whether the pool's status already reports a problem for its current generation: `Degraded`
+/// with the same reason and message.
+pub fn reports(pool: &PythonSandboxPool, reason: &str, message: &str) -> bool {
     let Some(status) = pool.status.as_ref() else {
         return false;
     };
     status.conditions.iter().any(|c| {
         c.type_ == condition::DEGRADED
             && c.status == "True"
-            && c.reason == error.reason()
-            && c.message == error.to_string()
+            && c.reason == reason
+            && c.message == message
             && c.observed_generation == pool.metadata.generation
     })
 }
@@ -275,7 +321,7 @@ mod tests {
             updated: 3,
             rolled_out: true,
         };
-        let status = reconciled(&pool, rolling, at(10));
+        let status = reconciled(&pool, rolling, &[], at(10));
         assert_eq!(get(&status, "Ready").status, "False");
         assert_eq!(get(&status, "Ready").message, "1 of 3 runner pods ready");
         assert_eq!(get(&status, "Progressing").status, "True");
@@ -292,7 +338,7 @@ mod tests {
             updated: 3,
             rolled_out: true,
         };
-        let status = reconciled(&pool, done, at(20));
+        let status = reconciled(&pool, done, &[], at(20));
         assert_eq!(get(&status, "Ready").status, "True");
         assert_eq!(get(&status, "Ready").last_transition_time, Time(at(20)));
         assert_eq!(get(&status, "Progressing").status, "False");
@@ -301,7 +347,7 @@ mod tests {
 
         // The same observation again yields the same status: the write is a no-op.
         pool.status = Some(status.clone());
-        assert_eq!(reconciled(&pool, done, at(30)), status);
+        assert_eq!(reconciled(&pool, done, &[], at(30)), status);
     }
 
     #[test]
@@ -317,12 +363,61 @@ mod tests {
     fn a_reported_failure_is_recognised_until_the_spec_changes() {
         let mut pool = pool();
         let error = Error::InvalidSpec("bad".into());
-        assert!(!reports(&pool, &error));
+        let reported = |pool: &PythonSandboxPool, error: &Error| {
+            reports(pool, error.reason(), &error.to_string())
+        };
+        assert!(!reported(&pool, &error));
         pool.status = Some(failed(&pool, &error, at(5)));
-        assert!(reports(&pool, &error));
-        assert!(!reports(&pool, &Error::InvalidSpec("other".into())));
+        assert!(reported(&pool, &error));
+        assert!(!reported(&pool, &Error::InvalidSpec("other".into())));
         pool.metadata.generation = Some(3);
-        assert!(!reports(&pool, &error));
+        assert!(!reported(&pool, &error));
+    }
+
+    #[test]
+    fn a_missing_data_source_is_named_until_it_appears() {
+        let mut pool = pool();
+        let missing = [MissingSource {
+            kind: "ConfigMap",
+            name: "reference-data".into(),
+            mount: "ref".into(),
+        }];
+        let waiting = Observed {
+            desired: 2,
+            ready: 0,
+            updated: 2,
+            rolled_out: false,
+        };
+        let status = reconciled(&pool, waiting, &missing, at(1));
+        let degraded = get(&status, "Degraded");
+        assert_eq!(degraded.status, "True");
+        assert_eq!(degraded.reason, DATA_SOURCE_MISSING);
+        assert_eq!(
+            degraded.message,
+            "not found in the pool's namespace: ConfigMap reference-data (data mount ref); \
+             runner pods cannot start until it exists"
+        );
+        assert_eq!(get(&status, "Ready").reason, DATA_SOURCE_MISSING);
+        assert!(!reports(
+            &pool,
+            DATA_SOURCE_MISSING,
+            &missing_message(&missing)
+        ));
+        pool.status = Some(status);
+        assert!(reports(
+            &pool,
+            DATA_SOURCE_MISSING,
+            &missing_message(&missing)
+        ));
+
+        let started = Observed {
+            ready: 2,
+            rolled_out: true,
+            ..waiting
+        };
+        let status = reconciled(&pool, started, &[], at(2));
+        assert_eq!(get(&status, "Degraded").status, "False");
+        assert_eq!(get(&status, "Ready").status, "True");
     }
 
     #[test]
@@ -333,7 +428,7 @@ mod tests {
             updated: 0,
             rolled_out: true,
         };
-        let status = reconciled(&pool(), zero, at(1));
+        let status = reconciled(&pool(), zero, &[], at(1));
         assert_eq!(get(&status, "Ready").reason, "NoReplicas");
     }
 }

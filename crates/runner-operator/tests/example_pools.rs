@@ -207,4 +207,9 @@ fn sidecar_pod_names_an_example_pool() {
         pool(&format!("{named}.yaml")).metadata.name.as_ref(),
         Some(named)
     );
+    // The app finds its runner where the webhook says it is.
+    let app = &pod.spec.unwrap().containers[0];
+    let script = app.command.iter().flatten().cloned().collect::<String>();
+    let url = format!("${}", runner_operator::webhook::URL_ENV);
+    assert!(script.contains(&url), "the app should call {url}: {script}");
 }

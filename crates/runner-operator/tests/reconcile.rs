@@ -71,9 +71,13 @@ fn strings(items: &[&str]) -> Vec<String> {
 /// The requests of a reconcile of a single-replica Deployment pool named `demo`.
 fn deployment_pool_requests() -> Vec<String> {
     strings(&[
+        "GET configmaps/demo-policy",
         "PATCH configmaps/demo-policy",
+        "GET networkpolicies/demo",
         "PATCH networkpolicies/demo",
+        "GET services/demo",
         "PATCH services/demo",
+        "GET deployments/demo",
         "PATCH deployments/demo",
         "GET daemonsets/demo",
         "GET poddisruptionbudgets/demo",
@@ -219,14 +223,19 @@ async fn turning_autoscaling_on_hands_the_replica_count_over() {
     assert_eq!(
         log,
         strings(&[
+            "GET configmaps/demo-policy",
             "PATCH configmaps/demo-policy",
+            "GET networkpolicies/demo",
             "PATCH networkpolicies/demo",
+            "GET services/demo",
             "PATCH services/demo",
             "GET deployments/demo",
             "PATCH deployments/demo",
             "PATCH deployments/demo",
             "GET daemonsets/demo",
+            "GET poddisruptionbudgets/demo",
             "PATCH poddisruptionbudgets/demo",
+            "GET horizontalpodautoscalers/demo",
             "PATCH horizontalpodautoscalers/demo",
             "PATCH pythonsandboxpools/demo/status",
         ])
@@ -267,9 +276,13 @@ async fn switching_to_per_node_replaces_the_deployment() {
     assert_eq!(
         log,
         strings(&[
+            "GET configmaps/demo-policy",
             "PATCH configmaps/demo-policy",
+            "GET networkpolicies/demo",
             "PATCH networkpolicies/demo",
+            "GET services/demo",
             "PATCH services/demo",
+            "GET daemonsets/demo",
             "PATCH daemonsets/demo",
             "GET deployments/demo",
             "DELETE deployments/demo",
@@ -305,6 +318,156 @@ async fn a_same_named_object_the_pool_does_not_own_is_left_alone() {
         "{log:?}"
     );
     assert!(h.api.get("daemonsets/demo").is_some());
+}
+
+#[tokio::test]
+async fn a_hand_made_object_with_a_childs_name_is_not_taken_over() {
+    let h = Harness::new();
+    let pool = h.create(pool("demo").build());
+    // A team's own Service called `demo`, made with kubectl: no owner, none of our labels.
+    h.api.insert_raw(
+        "services/demo",
+        json!({"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "demo", "namespace": "apps", "uid": "uid-theirs"},
+               "spec": {"ports": [{"port": 80}]}}),
+    );
+    let before = h.api.get("services/demo").unwrap();
+    h.api.take_log();
+    let error = h.reconcile(&pool).await.unwrap_err();
+    assert_eq!(error.reason(), "ChildConflict");
+    assert_eq!(
+        error.to_string(),
+        "Service demo already exists and was not made by runner-operator for this pool; \
+         delete or rename it, or rename the pool"
+    );
+    let log = h.api.take_log();
+    assert!(!log.contains(&"PATCH services/demo".to_string()), "{log:?}");
+    assert_eq!(
+        h.api.get("services/demo").unwrap(),
+        before,
+        "left untouched"
+    );
+    assert!(
+        h.api.get("deployments/demo").is_none(),
+        "no runner starts behind someone else's Service"
+    );
+    assert_eq!(
+        h.condition("demo", "Degraded"),
+        ("True".into(), "ChildConflict".into())
+    );
+    let events = h.api.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["reason"], "ChildConflict");
+    // Not a spec problem: retried with backoff, since the operator does not watch the Service.
+    let action = controller::error_policy(Arc::new(pool), &error, h.ctx.clone());
+    assert_eq!(action, Action::requeue(Duration::from_secs(5)));
+
+    // Once the team removes it, the pool gets its Service.
+    h.api.remove("services/demo");
+    h.reconcile_stored("demo").await;
+    assert_eq!(
+        h.api.get("services/demo").unwrap()["metadata"]["ownerReferences"][0]["uid"],
+        "uid-demo"
+    );
+}
+
+#[tokio::test]
+async fn a_child_of_an_earlier_pool_of_the_same_name_waits_for_the_garbage_collector() {
+    let h = Harness::new();
+    let pool = h.create(pool("demo").build());
+    h.reconcile_stored("demo").await;
+    // The pool is deleted and created again before the garbage collector removed its children.
+    let mut old = h.api.get("configmaps/demo-policy").unwrap();
+    old["metadata"]["ownerReferences"][0]["uid"] = json!("uid-old-demo");
+    h.api.insert_raw("configmaps/demo-policy", old);
+    let error = h.reconcile(&pool).await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("still belongs to an earlier PythonSandboxPool demo (uid uid-old-demo)"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn an_orphan_the_operator_made_for_the_pool_is_adopted() {
+    let h = Harness::new();
+    h.create(pool("demo").build());
+    h.reconcile_stored("demo").await;
+    // `kubectl delete pypool demo --cascade=orphan`, then the pool is created again.
+    let mut orphan = h.api.get("deployments/demo").unwrap();
+    orphan["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("ownerReferences");
+    h.api.insert_raw("deployments/demo", orphan);
+    h.reconcile_stored("demo").await;
+    assert_eq!(
+        h.api.get("deployments/demo").unwrap()["metadata"]["ownerReferences"][0]["uid"],
+        "uid-demo"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_data_source_is_named_until_it_appears() {
+    let h = Harness::new();
+    let pool = h.create(
+        pool("demo")
+            .config_map_data("reference", "reference-data")
+            .pvc_data("models", "model-store")
+            .build(),
+    );
+    let action = h.reconcile(&pool).await.expect("children are applied");
+    assert_eq!(action, Action::requeue(controller::DATA_SOURCE_RECHECK));
+    assert!(
+        h.api.get("deployments/demo").is_some(),
+        "the pods start as soon as the data exists"
+    );
+    let status = h.api.pool("demo").status.unwrap();
+    let degraded = status
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "Degraded")
+        .unwrap();
+    assert_eq!(
+        (degraded.status.as_str(), degraded.reason.as_str()),
+        ("True", "DataSourceMissing")
+    );
+    assert_eq!(
+        degraded.message,
+        "not found in the pool's namespace: ConfigMap reference-data (data mount reference), \
+         PersistentVolumeClaim model-store (data mount models); runner pods cannot start until \
+         it exists"
+    );
+    assert_eq!(
+        h.condition("demo", "Ready"),
+        ("False".into(), "DataSourceMissing".into())
+    );
+    let events = h.api.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["reason"], "DataSourceMissing");
+    assert_eq!(events[0]["type"], "Warning");
+
+    // Looking again while nothing changed repeats no Event.
+    h.reconcile_stored("demo").await;
+    assert_eq!(h.api.events().len(), 1);
+
+    h.api.insert_raw(
+        "configmaps/reference-data",
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+               "metadata": {"name": "reference-data", "namespace": "apps"}}),
+    );
+    h.api.insert_raw(
+        "persistentvolumeclaims/model-store",
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": "model-store", "namespace": "apps"}}),
+    );
+    let action = h.reconcile(&h.api.pool("demo")).await.unwrap();
+    assert_eq!(action, Action::requeue(controller::RESYNC));
+    assert_eq!(
+        h.condition("demo", "Degraded"),
+        ("False".into(), "Reconciled".into())
+    );
 }
 
 #[tokio::test]
@@ -463,6 +626,14 @@ async fn every_request_is_allowed_by_the_documented_rbac() {
     h.api.take_log();
     h.reconcile(&h.api.pool("bad")).await.unwrap();
     log.extend(h.api.take_log());
+    h.create(
+        pool("data")
+            .config_map_data("reference", "reference-data")
+            .pvc_data("models", "model-store")
+            .build(),
+    );
+    h.reconcile(&h.api.pool("data")).await.unwrap();
+    log.extend(h.api.take_log());
 
     let rules = runner_operator::rbac::cluster_role().rules.unwrap();
     for entry in &log {
@@ -480,6 +651,7 @@ async fn every_request_is_allowed_by_the_documented_rbac() {
         }
     }
     for kind in [
+        "persistentvolumeclaims",
         "deployments",
         "daemonsets",
         "poddisruptionbudgets",

@@ -28,11 +28,17 @@ impl Process {
 
     /// Starts the binary with `args` after the test defaults (loopback, free port, JSON logs).
     pub fn start_with(args: &[&str]) -> Self {
+        Self::start_with_env(args, &[])
+    }
+
+    /// Starts the binary with `args` and the environment variables `env`.
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = command()
             .args(["--host", "127.0.0.1", "--port", "0", "--admin-port", "0"])
             .args(["--log-format", "json"])
             .args(args)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .spawn()
             .expect("runner-node starts");

@@ -2,8 +2,10 @@
 //!
 //! The fake API sits behind kube's real `Client` (through `tower_test`'s mock service), so the
 //! operator's requests are the real ones: same paths, same bodies. It stores objects, answers
-//! get / server-side apply / status apply / delete / create, bumps `resourceVersion` only when
-//! an object really changes (as the API server does), and logs every request as
+//! get / list / watch / server-side apply / status apply / delete / create, bumps
+//! `resourceVersion` only when an object really changes (as the API server does), streams every
+//! change to the watches whose kind and label selector match (resuming from the
+//! `resourceVersion` a watch asks for), and logs every request except watches as
 //! `METHOD kind/name` so a test can state the exact sequence it expects: a missing or extra
 //! call fails the test.
 //!
@@ -17,7 +19,13 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use std::convert::Infallible;
+
+use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::Frame;
 use k8s_openapi::api::core::v1::Toleration;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -29,6 +37,7 @@ use runner_api::pool::{
 };
 use runner_operator::resources::Settings;
 use serde_json::{Value, json};
+use tokio::sync::mpsc;
 
 // === Golden files ===
 
@@ -210,12 +219,46 @@ struct State {
     next_version: u64,
     /// Requests (`METHOD kind/name`) to fail once with the given HTTP code.
     failures: BTreeMap<String, u16>,
+    /// Every change, oldest first, for watches that resume from a resourceVersion.
+    history: Vec<Change>,
+    /// Open watch streams.
+    watches: Vec<Watch>,
 }
+
+/// One stored change: (resourceVersion, `kind/name`, `ADDED` | `MODIFIED` | `DELETED`, object).
+type Change = (u64, String, &'static str, Value);
+
+/// An open watch: the kind it watches, its label selector, and its stream.
+struct Watch {
+    kind: String,
+    selector: Vec<(String, String)>,
+    events: mpsc::UnboundedSender<Bytes>,
+}
+
+impl Watch {
+    fn wants(&self, key: &str, object: &Value) -> bool {
+        key.split('/').next() == Some(self.kind.as_str())
+            && self
+                .selector
+                .iter()
+                .all(|(k, v)| object["metadata"]["labels"][k].as_str() == Some(v.as_str()))
+    }
+
+    fn send(&self, kind: &str, object: &Value) -> bool {
+        let line = serde_json::to_vec(&json!({"type": kind, "object": object})).unwrap();
+        self.events
+            .send(Bytes::from([line, b"\n".to_vec()].concat()))
+            .is_ok()
+    }
+}
+
+/// Response bodies: whole for most answers, a stream for watches.
+type FakeBody = BoxBody<Bytes, Infallible>;
 
 impl FakeApi {
     /// Starts an empty API; call from inside a tokio runtime.
     pub fn start() -> Self {
-        let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+        let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<FakeBody>>();
         let state = Arc::new(Mutex::new(State {
             next_version: 1,
             ..State::default()
@@ -250,7 +293,7 @@ impl FakeApi {
             "pythonsandboxpools/{}",
             pool.metadata.name.as_deref().unwrap()
         );
-        state.objects.insert(key, value);
+        state.store(key, value);
     }
 
     /// The pool as stored, with the status the operator wrote.
@@ -265,11 +308,12 @@ impl FakeApi {
         {
             let mut state = self.state.lock().unwrap();
             let version = state.bump();
-            let stored = state.objects.get_mut(&key).expect("pool stored");
+            let mut stored = state.objects.get(&key).cloned().expect("pool stored");
             stored["spec"] = serde_json::to_value(&pool.spec).unwrap();
             let generation = stored["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
             stored["metadata"]["generation"] = json!(generation);
             stored["metadata"]["resourceVersion"] = json!(version);
+            state.store(key, stored);
         }
         self.pool(name)
     }
@@ -321,21 +365,22 @@ impl FakeApi {
     pub fn insert_raw(&self, key: &str, mut object: Value) {
         let mut state = self.state.lock().unwrap();
         object["metadata"]["resourceVersion"] = json!(state.bump());
-        state.objects.insert(key.into(), object);
+        state.store(key.into(), object);
     }
 
     /// Removes an object behind the operator's back, as `kubectl delete` would.
     pub fn remove(&self, key: &str) {
-        self.state.lock().unwrap().objects.remove(key);
+        self.state.lock().unwrap().delete(key);
     }
 
     /// Sets an object's status, as the workload controllers and kubelet would.
     pub fn set_status(&self, key: &str, status: Value) {
         let mut state = self.state.lock().unwrap();
         let version = state.bump();
-        let object = state.objects.get_mut(key).expect("object stored");
+        let mut object = state.objects.get(key).cloned().expect("object stored");
         object["status"] = status;
         object["metadata"]["resourceVersion"] = json!(version);
+        state.store(key.into(), object);
     }
 
     /// Makes the next `request` (`METHOD kind/name`) fail with HTTP `code`.
@@ -371,7 +416,86 @@ impl State {
         version.to_string()
     }
 
-    fn handle(&mut self, parts: &http::request::Parts, body: &[u8]) -> Response<Body> {
+    /// Stores `object` (its resourceVersion already set) and tells the watches.
+    fn store(&mut self, key: String, object: Value) {
+        let kind = if self.objects.contains_key(&key) {
+            "MODIFIED"
+        } else {
+            "ADDED"
+        };
+        self.objects.insert(key.clone(), object.clone());
+        self.publish(key, kind, object);
+    }
+
+    /// Deletes `key`, if stored, and tells the watches.
+    fn delete(&mut self, key: &str) -> Option<Value> {
+        let mut object = self.objects.remove(key)?;
+        object["metadata"]["resourceVersion"] = json!(self.bump());
+        self.publish(key.to_string(), "DELETED", object.clone());
+        Some(object)
+    }
+
+    fn publish(&mut self, key: String, kind: &'static str, object: Value) {
+        self.watches
+            .retain(|w| !w.wants(&key, &object) || w.send(kind, &object));
+        let version = object["metadata"]["resourceVersion"]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(self.next_version - 1);
+        self.history.push((version, key, kind, object));
+    }
+
+    /// `GET kind?watch=true`: replays the changes after the asked resourceVersion, then streams.
+    fn watch(&mut self, kind: &str, query: &[(String, String)]) -> Response<FakeBody> {
+        let since: u64 = param(query, "resourceVersion")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let (events, mut stream) = mpsc::unbounded_channel();
+        let watch = Watch {
+            kind: kind.to_string(),
+            selector: selector(query),
+            events,
+        };
+        for (version, key, change, object) in &self.history {
+            if *version > since && watch.wants(key, object) {
+                watch.send(change, object);
+            }
+        }
+        self.watches.push(watch);
+        let frames = futures_util::stream::poll_fn(move |cx| {
+            stream
+                .poll_recv(cx)
+                .map(|line| line.map(|l| Ok::<_, Infallible>(Frame::data(l))))
+        });
+        Response::builder()
+            .status(StatusCode::OK)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(BodyExt::boxed(StreamBody::new(frames)))
+            .unwrap()
+    }
+
+    /// `GET kind`: every stored object of the kind that matches the label selector.
+    fn list(&self, kind: &str, query: &[(String, String)]) -> Response<FakeBody> {
+        let watch = Watch {
+            kind: kind.to_string(),
+            selector: selector(query),
+            events: mpsc::unbounded_channel().0,
+        };
+        let items: Vec<&Value> = self
+            .objects
+            .iter()
+            .filter(|(key, object)| watch.wants(key, object))
+            .map(|(_, object)| object)
+            .collect();
+        let version = (self.next_version - 1).to_string();
+        ok(
+            StatusCode::OK,
+            &json!({"apiVersion": "v1", "kind": "List",
+                    "metadata": {"resourceVersion": version}, "items": items}),
+        )
+    }
+
+    fn handle(&mut self, parts: &http::request::Parts, body: &[u8]) -> Response<FakeBody> {
         let path = parts.uri.path();
         // /api/v1/namespaces/NS/KIND[/NAME[/status]] or /apis/G/V/namespaces/NS/KIND[/...]
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -380,6 +504,18 @@ impl State {
             None => return status(StatusCode::NOT_FOUND, "NotFound", "cluster-scoped path"),
         };
         let key = after_ns.join("/");
+        let query_pairs: Vec<(String, String)> =
+            form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+                .into_owned()
+                .collect();
+        if let (&Method::GET, [kind]) = (&parts.method, after_ns) {
+            // Watches and lists are the controller's, not the reconcile's: not logged.
+            return if param(&query_pairs, "watch") == Some("true") {
+                self.watch(kind, &query_pairs)
+            } else {
+                self.list(kind, &query_pairs)
+            };
+        }
         let entry = format!("{} {key}", parts.method);
         self.log.push(entry.clone());
         if let Some(code) = self.failures.remove(&entry) {
@@ -416,7 +552,7 @@ impl State {
                 updated["status"] = body["status"].clone();
                 if updated != stored {
                     updated["metadata"]["resourceVersion"] = json!(self.bump());
-                    self.objects.insert(key, updated.clone());
+                    self.store(key, updated.clone());
                 }
                 ok(StatusCode::OK, &updated)
             }
@@ -428,9 +564,10 @@ impl State {
                     .unwrap_or("");
                 if !content_type.starts_with("application/apply-patch") {
                     // Event series updates (merge patches): accept and store.
-                    let stored = self.objects.entry(key).or_insert(Value::Null);
-                    merge(stored, &body);
-                    return ok(StatusCode::OK, stored);
+                    let mut stored = self.objects.get(&key).cloned().unwrap_or(Value::Null);
+                    merge(&mut stored, &body);
+                    self.store(key, stored.clone());
+                    return ok(StatusCode::OK, &stored);
                 }
                 let manager = query
                     .split('&')
@@ -451,7 +588,7 @@ impl State {
                 if !wanted_uid.is_null() && *wanted_uid != stored["metadata"]["uid"] {
                     return status(StatusCode::CONFLICT, "Conflict", "uid precondition failed");
                 }
-                self.objects.remove(&key);
+                self.delete(&key);
                 ok(
                     StatusCode::OK,
                     &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}),
@@ -475,7 +612,7 @@ impl State {
                 }
                 let mut object = body;
                 object["metadata"]["resourceVersion"] = json!(self.bump());
-                self.objects.insert(key, object.clone());
+                self.store(key, object.clone());
                 ok(StatusCode::OK, &object)
             }
             (&Method::POST, [kind]) => {
@@ -488,8 +625,7 @@ impl State {
                 }
                 let mut object = body;
                 object["metadata"]["resourceVersion"] = json!(self.bump());
-                self.objects
-                    .insert(format!("{kind}/{name}"), object.clone());
+                self.store(format!("{kind}/{name}"), object.clone());
                 ok(StatusCode::CREATED, &object)
             }
             _ => status(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", path),
@@ -497,7 +633,7 @@ impl State {
     }
 
     /// Server-side apply by the one field manager.
-    fn apply(&mut self, key: String, mut applied: Value, manager: &str) -> Response<Body> {
+    fn apply(&mut self, key: String, mut applied: Value, manager: &str) -> Response<FakeBody> {
         // Record which fields the manager applied, as the API server's managedFields do.
         let entry = json!({"manager": manager, "operation": "Apply", "fieldsType": "FieldsV1",
                            "fieldsV1": field_set(&applied)});
@@ -517,7 +653,7 @@ impl State {
                 meta["resourceVersion"] = json!(version);
                 meta["generation"] = json!(1);
                 meta["creationTimestamp"] = json!("2025-01-01T00:00:00Z");
-                self.objects.insert(key, applied.clone());
+                self.store(key, applied.clone());
                 ok(StatusCode::CREATED, &applied)
             }
             Some(stored) => {
@@ -543,7 +679,7 @@ impl State {
                     applied["metadata"]["generation"] = json!(generation);
                 }
                 applied["metadata"]["resourceVersion"] = json!(self.bump());
-                self.objects.insert(key, applied.clone());
+                self.store(key, applied.clone());
                 ok(StatusCode::OK, &applied)
             }
         }
@@ -574,15 +710,33 @@ fn merge(target: &mut Value, patch: &Value) {
     }
 }
 
-fn ok(code: StatusCode, object: &Value) -> Response<Body> {
+fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The `labelSelector` of a list or watch, as `key=value` pairs (all the operator uses).
+fn selector(query: &[(String, String)]) -> Vec<(String, String)> {
+    param(query, "labelSelector")
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn ok(code: StatusCode, object: &Value) -> Response<FakeBody> {
+    let body = Full::new(Bytes::from(serde_json::to_vec(object).unwrap()));
     Response::builder()
         .status(code)
         .header(http::header::CONTENT_TYPE, "application/json")
-        .body(Body::from(serde_json::to_vec(object).unwrap()))
+        .body(BodyExt::boxed(body))
         .unwrap()
 }
 
-fn status(code: StatusCode, reason: &str, message: &str) -> Response<Body> {
+fn status(code: StatusCode, reason: &str, message: &str) -> Response<FakeBody> {
     let body = json!({
         "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
         "message": message, "reason": reason, "code": code.as_u16(),
