@@ -17,18 +17,10 @@ use common::{FakeApi, pool, settings};
 use kube::runtime::events::Reporter;
 use runner_operator::admin;
 use runner_operator::controller::{self, Context};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 async fn scrape(addr: std::net::SocketAddr) -> String {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let request = "GET /metrics HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut response))
-        .await
-        .expect("answered in time")
-        .unwrap();
+    let response = common::http_get(addr, "/metrics").await;
     let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP answer");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert!(

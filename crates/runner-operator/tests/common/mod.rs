@@ -58,6 +58,24 @@ pub fn assert_golden(case: &str, path: &std::path::Path, actual: &str) {
     );
 }
 
+// === HTTP ===
+
+/// `GET path` over a fresh connection to `addr`, as a scraper or probe sends it; the whole
+/// answer, head and body, as text.
+pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    let read = stream.read_to_string(&mut response);
+    tokio::time::timeout(std::time::Duration::from_secs(5), read)
+        .await
+        .expect("answered in time")
+        .unwrap();
+    response
+}
+
 // === Pool builder ===
 
 /// Operator settings used by every test.
