@@ -150,3 +150,19 @@ with (list $ "lease").
 {{- $suffix := index . 1 }}
 {{- printf "%s-%s" (include "python-sandbox.fullname" (index . 0) | trunc (int (sub 62 (len $suffix))) | trimSuffix "-") $suffix }}
 {{- end }}
+
+{{/*
+The TCP port of operator.tracing.otlpEndpoint: the one in the URL, else the scheme's default
+(80 for http, 443 for https), for the operator's egress rule to its collector.
+*/}}
+{{- define "python-sandbox.otlpPort" -}}
+{{- $url := urlParse .Values.operator.tracing.otlpEndpoint -}}
+{{- $hostPort := splitList ":" $url.host -}}
+{{- if eq (len $hostPort) 2 -}}
+{{ index $hostPort 1 }}
+{{- else if eq $url.scheme "https" -}}
+443
+{{- else -}}
+80
+{{- end -}}
+{{- end }}

@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from chart import CHART, NAMESPACE, REPO, only, render
+from chart import CHART, NAMESPACE, REPO, only, operator_env, render
 
 DASHBOARD = CHART / "dashboards" / "python-sandbox.json"
 # A pool's children as runner-operator builds them (its golden file, reviewed by a human).
@@ -110,3 +110,51 @@ def test_invalid_monitoring_values_are_refused_naming_the_key(values, message):
     with pytest.raises(helm.HelmValuesError, match="schema") as refused:
         render({"metrics": values})
     assert message in str(refused.value)
+
+
+# === The operator's traces ===
+
+
+def operator_egress(values: dict) -> list[dict]:
+    objects = render({"operator": {"tracing": values}})
+    return only(objects, "NetworkPolicy")["spec"]["egress"]
+
+
+def test_no_traces_and_no_collector_egress_by_default():
+    objects = render()
+    assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in operator_env(objects)
+    ports = {p["port"] for rule in operator_egress({}) for p in rule["ports"]}
+    assert ports == {443, 6443, 53}
+
+
+@pytest.mark.parametrize(
+    "endpoint, port",
+    [
+        ("http://otel-collector.monitoring:4318", 4318),
+        ("https://collector.example", 443),
+        ("http://collector", 80),
+        ("http://otel-collector.monitoring:4318/otlp", 4318),
+    ],
+)
+def test_an_endpoint_turns_traces_on_and_opens_its_port_only(endpoint, port):
+    objects = render({"operator": {"tracing": {"otlpEndpoint": endpoint}}})
+    assert operator_env(objects)["OTEL_EXPORTER_OTLP_ENDPOINT"] == endpoint
+    collector = operator_egress({"otlpEndpoint": endpoint})[-1]
+    assert collector["ports"] == [{"port": port, "protocol": "TCP"}]
+    assert "to" not in collector
+
+
+def test_collector_peers_confine_the_egress():
+    peers = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
+    collector = operator_egress(
+        {"otlpEndpoint": "http://otel-collector.monitoring:4318", "collectorPeers": peers}
+    )[-1]
+    assert collector["to"] == peers
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["otel-collector:4318", "grpc://collector:4317", "http://collector:port"]
+)
+def test_a_malformed_endpoint_is_refused_by_the_schema(endpoint):
+    with pytest.raises(Exception, match="otlpEndpoint"):
+        render({"operator": {"tracing": {"otlpEndpoint": endpoint}}})
