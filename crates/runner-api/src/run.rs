@@ -206,6 +206,24 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every error code, in declaration order.
+    pub const ALL: [ErrorCode; 14] = [
+        ErrorCode::InvalidJson,
+        ErrorCode::InvalidRequest,
+        ErrorCode::UnknownField,
+        ErrorCode::Unauthorized,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::RequestTimeout,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::LimitExceeded,
+        ErrorCode::EnvNotAllowed,
+        ErrorCode::Overloaded,
+        ErrorCode::Draining,
+        ErrorCode::Internal,
+    ];
+
     /// The name used on the wire and in metric labels.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -294,22 +312,7 @@ mod tests {
 
     #[test]
     fn error_code_names_match_the_wire() {
-        for code in [
-            ErrorCode::InvalidJson,
-            ErrorCode::InvalidRequest,
-            ErrorCode::UnknownField,
-            ErrorCode::Unauthorized,
-            ErrorCode::NotFound,
-            ErrorCode::MethodNotAllowed,
-            ErrorCode::RequestTimeout,
-            ErrorCode::PayloadTooLarge,
-            ErrorCode::UnsupportedMediaType,
-            ErrorCode::LimitExceeded,
-            ErrorCode::EnvNotAllowed,
-            ErrorCode::Overloaded,
-            ErrorCode::Draining,
-            ErrorCode::Internal,
-        ] {
+        for code in ErrorCode::ALL {
             let wire = serde_json::to_value(code).unwrap();
             assert_eq!(wire, code.as_str());
         }

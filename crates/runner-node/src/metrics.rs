@@ -28,21 +28,10 @@ use crate::sandbox::Report;
 /// The `Content-Type` of [`Metrics::render`]'s output.
 pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
-/// Every reason a run request can be refused for; each gets a series at zero.
-const REJECTIONS: [ErrorCode; 12] = [
-    ErrorCode::InvalidJson,
-    ErrorCode::InvalidRequest,
-    ErrorCode::UnknownField,
-    ErrorCode::Unauthorized,
-    ErrorCode::RequestTimeout,
-    ErrorCode::PayloadTooLarge,
-    ErrorCode::UnsupportedMediaType,
-    ErrorCode::LimitExceeded,
-    ErrorCode::EnvNotAllowed,
-    ErrorCode::Overloaded,
-    ErrorCode::Draining,
-    ErrorCode::Internal,
-];
+/// Whether a refusal is of a run request: 404 and 405 answer requests that never named `/run`.
+fn is_rejection(code: ErrorCode) -> bool {
+    !matches!(code, ErrorCode::NotFound | ErrorCode::MethodNotAllowed)
+}
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabel {
@@ -94,7 +83,7 @@ impl Metrics {
                 outcome: outcome.as_str(),
             });
         }
-        for code in REJECTIONS {
+        for code in ErrorCode::ALL.into_iter().filter(|c| is_rejection(*c)) {
             let _ = metrics.rejected.get_or_create(&ReasonLabel {
                 reason: code.as_str(),
             });
