@@ -72,8 +72,9 @@ def errors(validator, doc) -> list:
 def test_the_examples_are_the_ones_the_docs_name():
     assert [p.name for p in POOL_FILES] == [
         "autoscaled.yaml", "locked-down.yaml", "minimal.yaml", "per-node.yaml", "sidecar.yaml",
+        "traced.yaml",
     ]
-    assert set(pools()) == {"autoscaled", "locked-down", "minimal", "per-node"}
+    assert set(pools()) == {"autoscaled", "locked-down", "minimal", "per-node", "traced"}
 
 
 @pytest.mark.parametrize("path", POOL_FILES, ids=lambda p: p.name)
@@ -98,6 +99,10 @@ def test_the_schema_check_catches_mistakes(pool_schema):
     assert any(e.startswith("spec.limits.maxMemoryMb") for e in broken(limits={"maxMemoryMb": 8192}))
     assert any("timeout" in e for e in broken(limits={"timeout": 5}))
     assert broken(scratch={"perRun": "8Mi"}) == [] and broken(scratch={"perRun": 1024}) == []
+    tracing = {"otlpEndpoint": "http://otel-collector.monitoring:4318"}
+    assert broken(tracing=tracing) == []
+    assert any(e.startswith("spec.tracing.samplingRatio") for e in broken(tracing={**tracing, "samplingRatio": 2}))
+    assert any(e.startswith("spec.tracing: 'otlpEndpoint' is a required") for e in broken(tracing={}))
 
 
 def test_the_locked_down_pool_ships_its_data():

@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Affinity, ResourceRequirements, Toleration};
+use k8s_openapi::api::networking::v1::NetworkPolicyPeer;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, LabelSelector};
 use kube::{CustomResource, KubeSchema};
@@ -34,6 +35,8 @@ pub const MAX_DATA_MOUNTS: usize = 16;
 pub const MAX_ALLOWED_ENV: usize = 64;
 /// Most caller rules a pool may list.
 pub const MAX_CALLER_RULES: usize = 16;
+/// Most NetworkPolicy peers a pool may name for its trace collector.
+pub const MAX_COLLECTOR_PEERS: usize = 16;
 
 /// Desired state of a pool of Python sandbox runners.
 ///
@@ -169,6 +172,11 @@ pub struct PythonSandboxPoolSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 16))]
     pub monitoring: Vec<CallerRule>,
+
+    /// Export the runners' traces (a span per run and per step of it) to an OpenTelemetry
+    /// collector over OTLP/HTTP. Not set: no traces, and the runners reach nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracing: Option<Tracing>,
 }
 
 /// How runner pods are laid out.
@@ -401,6 +409,94 @@ pub struct CallerRule {
     pub pod_selector: Option<LabelSelector>,
 }
 
+/// Where and how much the runners trace. Setting it opens the runners' NetworkPolicy to the
+/// collector's port (to `collectorPeers` only, when given) and, when the endpoint names a host
+/// rather than an address, to DNS (port 53): nothing else.
+#[derive(KubeSchema, Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[x_kube(
+    validation = Rule::new(r"self.otlpEndpoint.matches('^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^?# ]*)?$')")
+        .message("tracing.otlpEndpoint is the collector's OTLP/HTTP base URL, http(s)://host[:port][/path] with a host name or an IPv4 address, such as http://otel-collector.monitoring:4318")
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Tracing {
+    /// Base URL of the collector's OTLP/HTTP receiver, such as
+    /// `http://otel-collector.monitoring:4318`; spans go to `<it>/v1/traces` as protobuf.
+    /// The runners get it as `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    #[schemars(length(min = 1, max = 2048))]
+    pub otlp_endpoint: String,
+
+    /// NetworkPolicy peers (namespaceSelector, podSelector, ipBlock) the collector is among:
+    /// the runners' egress to the endpoint's port goes to them only. Empty: that one port at
+    /// any address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
+    pub collector_peers: Vec<NetworkPolicyPeer>,
+
+    /// Fraction of runs traced, from 0 to 1, when the caller's `traceparent` does not decide
+    /// (a caller's sampled or not-sampled flag is always followed). Not set: every run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub sampling_ratio: Option<f64>,
+}
+
+/// The collector's address as the runners' NetworkPolicy needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Collector {
+    /// The TCP port: the URL's, else 80 for `http` and 443 for `https`.
+    pub port: u16,
+    /// The URL names a host, so the runners must reach DNS to find it.
+    pub needs_dns: bool,
+}
+
+impl Tracing {
+    /// The collector's port and whether finding it needs DNS; `Err` says what is wrong with
+    /// `otlpEndpoint` (the CRD's rule refuses such URLs first).
+    pub fn collector(&self) -> Result<Collector, String> {
+        let endpoint = &self.otlp_endpoint;
+        let invalid = |why: &str| {
+            Err(format!(
+                "tracing.otlpEndpoint {endpoint:?} {why}: it is the collector's OTLP/HTTP base \
+                 URL, http(s)://host[:port][/path]"
+            ))
+        };
+        let Ok(uri) = endpoint.parse::<http::Uri>() else {
+            return invalid("is not a URL");
+        };
+        let default_port = match uri.scheme_str() {
+            Some("http") => 80,
+            Some("https") => 443,
+            _ => return invalid("does not start with http:// or https://"),
+        };
+        let Some(authority) = uri.authority() else {
+            return invalid("names no host");
+        };
+        if authority.as_str().contains('@') || uri.query().is_some() {
+            return invalid("carries user information or a query");
+        }
+        // `http` reads a port it cannot parse as none: look at the text itself.
+        let port_text = authority
+            .as_str()
+            .rsplit_once(':')
+            .map(|(_, port)| port)
+            .filter(|port| !port.contains(']'));
+        let port = match (port_text, authority.port_u16()) {
+            (None, _) => default_port,
+            (Some(_), Some(port)) if port != 0 => port,
+            (Some(text), _) => {
+                return invalid(&format!("names port {text:?}, not one from 1 to 65535"));
+            }
+        };
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        Ok(Collector {
+            port,
+            needs_dns: host.parse::<std::net::IpAddr>().is_err(),
+        })
+    }
+}
+
 /// Observed state of a pool, written by the operator.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -441,4 +537,55 @@ pub mod condition {
     pub const PROGRESSING: &str = "Progressing";
     /// The operator could not act on the spec (invalid spec, a child it could not apply).
     pub const DEGRADED: &str = "Degraded";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collector(endpoint: &str) -> Result<Collector, String> {
+        Tracing {
+            otlp_endpoint: endpoint.into(),
+            collector_peers: Vec::new(),
+            sampling_ratio: None,
+        }
+        .collector()
+    }
+
+    #[test]
+    fn a_collector_port_is_the_urls_or_the_schemes() {
+        let named = |port| Collector {
+            port,
+            needs_dns: true,
+        };
+        assert_eq!(collector("http://otel:4318"), Ok(named(4318)));
+        assert_eq!(collector("http://otel.monitoring.svc/otlp"), Ok(named(80)));
+        assert_eq!(collector("https://otel.example"), Ok(named(443)));
+        let address = collector("http://10.1.2.3:4318/").unwrap();
+        assert!(!address.needs_dns);
+        assert!(!collector("http://[fd00::7]:4318").unwrap().needs_dns);
+    }
+
+    #[test]
+    fn a_collector_url_that_cannot_be_reached_is_named_in_the_error() {
+        for (endpoint, why) in [
+            ("otel:4318", "does not start with http:// or https://"),
+            (
+                "grpc://otel:4317",
+                "does not start with http:// or https://",
+            ),
+            ("/v1/traces", "does not start with http:// or https://"),
+            ("http://otel:0", "names port \"0\", not one from 1 to 65535"),
+            ("http://otel:99999", "names port \"99999\""),
+            ("http://otel:/", "names port \"\""),
+            ("http://otel:4318/?key=secret", "query"),
+            ("http://me@otel:4318", "user information"),
+        ] {
+            let error = collector(endpoint).unwrap_err();
+            assert!(
+                error.contains(why) && error.contains(endpoint),
+                "{endpoint}: {error}"
+            );
+        }
+    }
 }

@@ -57,6 +57,9 @@ fn reasonable_pools_are_accepted() {
             {"name": "b", "persistentVolumeClaim": {"claimName": "pvc"}},
         ]}),
         json!({"allowedCallers": [{"podSelector": {}}], "monitoring": [{"namespaceSelector": {}}]}),
+        json!({"tracing": {"otlpEndpoint": "http://otel-collector.monitoring:4318"}}),
+        json!({"tracing": {"otlpEndpoint": "https://10.0.0.7/otlp", "samplingRatio": 0.1,
+                           "collectorPeers": [{"ipBlock": {"cidr": "10.0.0.7/32"}}]}}),
     ] {
         assert_eq!(violations(spec.clone()), Vec::<String>::new(), "{spec}");
     }
@@ -224,4 +227,18 @@ fn spec_defaults_match_the_policy_defaults() {
         spec.limits.max_concurrent_runs,
         defaults.max_concurrent_runs
     );
+}
+
+#[test]
+fn a_trace_collector_is_an_http_url() {
+    let message = "tracing.otlpEndpoint is the collector's OTLP/HTTP base URL";
+    for endpoint in [
+        "otel-collector:4318",
+        "grpc://otel-collector:4317",
+        "http://otel-collector:4318?token=x",
+        "http://user@otel-collector:4318",
+        "http://",
+    ] {
+        assert_rejected(json!({"tracing": {"otlpEndpoint": endpoint}}), message);
+    }
 }

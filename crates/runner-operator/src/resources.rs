@@ -14,13 +14,14 @@ use k8s_openapi::api::autoscaling::v2::{
 };
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
-    EnvVar, HTTPGetAction, KeyToPath, PersistentVolumeClaimVolumeSource, PodSecurityContext,
-    PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecurityContext,
-    Service, ServicePort, ServiceSpec, Volume, VolumeMount,
+    EnvVar, EnvVarSource, HTTPGetAction, KeyToPath, ObjectFieldSelector,
+    PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, SeccompProfile, SecurityContext, Service, ServicePort, ServiceSpec,
+    Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
-    NetworkPolicySpec,
+    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+    NetworkPolicyPort, NetworkPolicySpec,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -28,7 +29,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, 
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::Resource;
 use runner_api::policy::SandboxPolicy;
-use runner_api::pool::{CallerRule, PoolMode, PythonSandboxPool, PythonSandboxPoolSpec};
+use runner_api::pool::{
+    CallerRule, Collector, PoolMode, PythonSandboxPool, PythonSandboxPoolSpec, Tracing,
+};
 
 use crate::{Error, Result, policy};
 
@@ -168,6 +171,7 @@ pub fn desired(pool: &PythonSandboxPool, settings: &Settings) -> Result<Children
         .ok_or(Error::MissingMetadata("uid"))?;
     check_name(name)?;
     check_combinations(spec)?;
+    let collector = collector(spec)?;
 
     let policy = policy::from_spec(spec)?;
     let policy_yaml = policy::to_yaml(&policy)?;
@@ -233,7 +237,7 @@ pub fn desired(pool: &PythonSandboxPool, settings: &Settings) -> Result<Children
         status: None,
     };
 
-    let network_policy = network_policy(&meta, spec, selector.clone());
+    let network_policy = network_policy(&meta, spec, collector, selector.clone());
 
     let pdb = match wanted_replicas(spec) {
         Some(replicas) if replicas > 1 => Some(PodDisruptionBudget {
@@ -354,7 +358,26 @@ fn check_combinations(spec: &PythonSandboxPoolSpec) -> Result<()> {
             )));
         }
     }
+    collector(spec)?;
     Ok(())
+}
+
+/// Where the runners' traces go, when the pool traces; refuses an endpoint the NetworkPolicy
+/// could not be opened to.
+fn collector(spec: &PythonSandboxPoolSpec) -> Result<Option<(&Tracing, Collector)>> {
+    let Some(tracing) = &spec.tracing else {
+        return Ok(None);
+    };
+    if tracing
+        .sampling_ratio
+        .is_some_and(|r| !(0.0..=1.0).contains(&r))
+    {
+        return Err(Error::InvalidSpec(
+            "tracing.samplingRatio must be between 0 and 1".into(),
+        ));
+    }
+    let collector = tracing.collector().map_err(Error::InvalidSpec)?;
+    Ok(Some((tracing, collector)))
 }
 
 /// What every child's metadata derives from.
@@ -552,11 +575,16 @@ fn runner_parts(
                 .unwrap_or_else(|| settings.default_image.clone()),
         ),
         image_pull_policy: spec.image_pull_policy.map(|p| p.as_str().to_string()),
-        env: Some(vec![
-            env("RUNNER_POLICY_FILE", layout::POLICY_FILE),
-            env("RUNNER_MODULE_CACHE", layout::MODULE_CACHE_DIR),
-            env("TMPDIR", layout::SCRATCH_DIR),
-        ]),
+        env: Some(
+            [
+                env("RUNNER_POLICY_FILE", layout::POLICY_FILE),
+                env("RUNNER_MODULE_CACHE", layout::MODULE_CACHE_DIR),
+                env("TMPDIR", layout::SCRATCH_DIR),
+            ]
+            .into_iter()
+            .chain(spec.tracing.iter().flat_map(|t| tracing_env(pool_name, t)))
+            .collect(),
+        ),
         ports: Some(vec![
             port("http", layout::HTTP_PORT),
             port("admin", layout::ADMIN_PORT),
@@ -579,6 +607,41 @@ fn runner_parts(
         ..Container::default()
     };
     Runner { container, volumes }
+}
+
+/// The standard `OTEL_*` variables runner-node reads (docs/observability.md): the endpoint,
+/// the sampler, and resource attributes naming the pod, its namespace and the pool, so a trace
+/// says which runner ran it.
+fn tracing_env(pool_name: &str, tracing: &Tracing) -> Vec<EnvVar> {
+    let field = |name: &str, path: &str| EnvVar {
+        name: name.into(),
+        value: None,
+        value_from: Some(EnvVarSource {
+            field_ref: Some(ObjectFieldSelector {
+                field_path: path.into(),
+                api_version: None,
+            }),
+            ..EnvVarSource::default()
+        }),
+    };
+    let mut vars = vec![
+        env("OTEL_EXPORTER_OTLP_ENDPOINT", &tracing.otlp_endpoint),
+        field("RUNNER_POD_NAME", "metadata.name"),
+        field("RUNNER_POD_NAMESPACE", "metadata.namespace"),
+        // The kubelet expands $(NAME) from the variables listed before this one.
+        env(
+            "OTEL_RESOURCE_ATTRIBUTES",
+            &format!(
+                "k8s.pod.name=$(RUNNER_POD_NAME),k8s.namespace.name=$(RUNNER_POD_NAMESPACE),\
+                 sandbox.pool.name={pool_name}"
+            ),
+        ),
+    ];
+    if let Some(ratio) = tracing.sampling_ratio {
+        vars.push(env("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"));
+        vars.push(env("OTEL_TRACES_SAMPLER_ARG", &ratio.to_string()));
+    }
+    vars
 }
 
 fn runtime_default_seccomp() -> SeccompProfile {
@@ -604,13 +667,15 @@ fn default_resources() -> ResourceRequirements {
 fn network_policy(
     meta: &Meta<'_>,
     spec: &PythonSandboxPoolSpec,
+    collector: Option<(&Tracing, Collector)>,
     pod_selector: LabelSelector,
 ) -> NetworkPolicy {
-    let tcp = |port: i32| NetworkPolicyPort {
+    let port = |port: i32, protocol: &str| NetworkPolicyPort {
         port: Some(IntOrString::Int(port)),
-        protocol: Some("TCP".into()),
+        protocol: Some(protocol.into()),
         end_port: None,
     };
+    let tcp = |number: i32| port(number, "TCP");
     let peers = |rules: &[CallerRule]| -> Vec<NetworkPolicyPeer> {
         rules
             .iter()
@@ -641,14 +706,28 @@ fn network_policy(
             ports: Some(vec![tcp(layout::ADMIN_PORT)]),
         });
     }
+    // Without tracing, egress is listed with no rules: the runners reach nothing, not even
+    // DNS. With it, the collector's port (at its peers, when named) and, for a host name, DNS.
+    let mut egress = Vec::new();
+    if let Some((tracing, collector)) = collector {
+        if collector.needs_dns {
+            egress.push(NetworkPolicyEgressRule {
+                ports: Some(vec![port(53, "UDP"), port(53, "TCP")]),
+                to: None,
+            });
+        }
+        egress.push(NetworkPolicyEgressRule {
+            ports: Some(vec![tcp(i32::from(collector.port))]),
+            to: (!tracing.collector_peers.is_empty()).then(|| tracing.collector_peers.clone()),
+        });
+    }
     NetworkPolicy {
         metadata: meta.object(meta.name),
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(pod_selector),
             policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
             ingress: Some(ingress),
-            // Listed with no rules: the sandboxes' host reaches nothing, not even DNS.
-            egress: Some(vec![]),
+            egress: Some(egress),
         }),
     }
 }

@@ -213,3 +213,34 @@ fn sidecar_pod_names_an_example_pool() {
     let url = format!("${}", runner_operator::webhook::URL_ENV);
     assert!(script.contains(&url), "the app should call {url}: {script}");
 }
+
+#[test]
+fn traced_reaches_its_collector_in_monitoring_and_nothing_else() {
+    let children = children("traced.yaml");
+    let container = &pod_spec(&children.workload).containers[0];
+    let env: Vec<_> = container.env.iter().flatten().collect();
+    let value = |name: &str| {
+        env.iter()
+            .find(|v| v.name == name)
+            .and_then(|v| v.value.clone())
+            .unwrap_or_else(|| panic!("{name} not set"))
+    };
+    assert_eq!(
+        value("OTEL_EXPORTER_OTLP_ENDPOINT"),
+        "http://otel-collector.monitoring:4318"
+    );
+    assert_eq!(value("OTEL_TRACES_SAMPLER_ARG"), "0.25");
+    assert!(value("OTEL_RESOURCE_ATTRIBUTES").contains("sandbox.pool.name=traced"));
+
+    let policy = children.network_policy.spec.as_ref().unwrap();
+    let egress = serde_json::to_value(&policy.egress).unwrap();
+    let monitoring = serde_json::json!([{"namespaceSelector": {
+        "matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]);
+    assert_eq!(
+        egress,
+        serde_json::json!([
+            {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]},
+            {"ports": [{"port": 4318, "protocol": "TCP"}], "to": monitoring},
+        ])
+    );
+}

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 use common::{assert_golden, pool, settings};
 use k8s_openapi::api::core::v1::PodSpec;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use runner_api::policy::SandboxPolicy;
 use runner_api::pool::{ImagePullPolicy, PythonSandboxPool};
 use runner_operator::resources::{self, Children, Workload, layout};
@@ -189,6 +190,83 @@ fn per_node_pool_is_a_daemon_set_with_a_local_service() {
 }
 
 #[test]
+fn traced_pool_reaches_its_collector_and_dns_only() {
+    let traced = pool("traced")
+        .tracing(
+            "http://otel-collector.monitoring:4318",
+            &[("kubernetes.io/metadata.name", "monitoring")],
+            Some(0.25),
+        )
+        .build();
+    let children = check_golden("traced", &traced);
+    let egress = egress_ports(&children);
+    assert_eq!(egress, ["53/UDP 53/TCP to anywhere", "4318/TCP to 1 peer"]);
+    let env = pod_env(&children);
+    assert!(env.contains(&(
+        "OTEL_EXPORTER_OTLP_ENDPOINT".into(),
+        "http://otel-collector.monitoring:4318".into()
+    )));
+    assert!(env.contains(&("OTEL_TRACES_SAMPLER_ARG".into(), "0.25".into())));
+
+    // An address needs no DNS; a URL without a port means the scheme's; no peers: any address.
+    let by_address = pool("traced")
+        .tracing("https://10.0.0.7/otlp", &[], None)
+        .build();
+    let children = resources::desired(&by_address, &settings()).unwrap();
+    assert_eq!(egress_ports(&children), ["443/TCP to anywhere"]);
+    let names: Vec<String> = pod_env(&children).into_iter().map(|(n, _)| n).collect();
+    assert!(!names.iter().any(|n| n.starts_with("OTEL_TRACES_SAMPLER")));
+
+    // Without tracing, the runners reach nothing.
+    let children = resources::desired(&pool("plain").build(), &settings()).unwrap();
+    assert_eq!(egress_ports(&children), Vec::<String>::new());
+}
+
+/// Each egress rule as `port/protocol ... to <peers>`.
+fn egress_ports(children: &Children) -> Vec<String> {
+    let spec = children.network_policy.spec.as_ref().unwrap();
+    spec.egress
+        .as_deref()
+        .unwrap()
+        .iter()
+        .map(|rule| {
+            let ports: Vec<String> = rule
+                .ports
+                .as_deref()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    let Some(IntOrString::Int(number)) = p.port.clone() else {
+                        panic!("egress to a named port: {p:?}")
+                    };
+                    format!("{number}/{}", p.protocol.as_deref().unwrap())
+                })
+                .collect();
+            let to = match &rule.to {
+                None => "anywhere".to_string(),
+                Some(peers) => format!("{} peer", peers.len()),
+            };
+            format!("{} to {to}", ports.join(" "))
+        })
+        .collect()
+}
+
+/// The runner container's plain variables (a `valueFrom` one shows as `<from>`).
+fn pod_env(children: &Children) -> Vec<(String, String)> {
+    let container = &pod_spec(children).containers[0];
+    container
+        .env
+        .as_deref()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let value = v.value.clone().unwrap_or_else(|| "<from>".into());
+            (v.name.clone(), value)
+        })
+        .collect()
+}
+
+#[test]
 fn policy_change_changes_the_pod_template_hash() {
     let hash = |pool: &PythonSandboxPool| {
         let children = resources::desired(pool, &settings()).unwrap();
@@ -245,6 +323,18 @@ fn invalid_specs_are_refused_before_anything_is_built() {
             "memory_mb (4000)",
         ),
         (pool("x").allow_env(&["NOT-A-NAME"]).build(), "NOT-A-NAME"),
+        (
+            pool("x").tracing("ftp://collector:21", &[], None).build(),
+            "does not start with http:// or https://",
+        ),
+        (
+            pool("x").tracing("http://collector:0", &[], None).build(),
+            "names port \"0\"",
+        ),
+        (
+            pool("x").tracing("http://c:4318", &[], Some(1.5)).build(),
+            "samplingRatio must be between 0 and 1",
+        ),
     ];
     let cases = cases.into_iter().chain([
         (pool("1st").build(), "must start with a lowercase letter"),

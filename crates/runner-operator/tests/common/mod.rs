@@ -27,13 +27,14 @@ use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::Frame;
 use k8s_openapi::api::core::v1::Toleration;
+use k8s_openapi::api::networking::v1::NetworkPolicyPeer;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::Client;
 use kube::client::Body;
 use runner_api::pool::{
     Autoscaling, CallerRule, ConfigMapSource, DataMount, ImagePullPolicy, Placement, PoolMode,
-    PvcSource, PythonSandboxPool, PythonSandboxPoolSpec, SandboxLimits, Scratch,
+    PvcSource, PythonSandboxPool, PythonSandboxPoolSpec, SandboxLimits, Scratch, Tracing,
 };
 use runner_operator::resources::Settings;
 use serde_json::{Value, json};
@@ -196,6 +197,25 @@ impl PoolBuilder {
         self.0.spec.monitoring.push(CallerRule {
             namespace_selector: Some(labels(namespace)),
             pod_selector: None,
+        });
+        self
+    }
+
+    /// Traces to `endpoint`, at a collector in the namespaces labelled `namespace` when given.
+    pub fn tracing(
+        mut self,
+        endpoint: &str,
+        namespace: &[(&str, &str)],
+        sampling_ratio: Option<f64>,
+    ) -> Self {
+        let peers = (!namespace.is_empty()).then(|| NetworkPolicyPeer {
+            namespace_selector: Some(labels(namespace)),
+            ..NetworkPolicyPeer::default()
+        });
+        self.0.spec.tracing = Some(Tracing {
+            otlp_endpoint: endpoint.into(),
+            collector_peers: peers.into_iter().collect(),
+            sampling_ratio,
         });
         self
     }
