@@ -8,6 +8,7 @@ client pod is a plain `python` image), so it cannot import the project's code.
     pool_client.py cases URL [--data PATH=LINE]   hello, fib, list_files, fail_case, timeout, bad requests
     pool_client.py limit URL --max-timeout-ms N   a request at the pool's maximum runs, one above is a 422
     pool_client.py probe open|closed HOST:PORT... TCP connections succeed (with retries) or all fail
+    pool_client.py trace URL TRACE_ID             hello, sent as part of the trace TRACE_ID (traceparent)
 
 The programs are the ones in examples/*.sh (between `<<'PY'` and `PY`), read from --examples
 (default: the examples/ folder next to this one, else this script's own folder, where the
@@ -66,10 +67,12 @@ def example(folder: Path, script: str) -> dict:
     return request
 
 
-def post(url: str, body: bytes, content_type: str = "application/json") -> tuple[int, dict]:
+def post(
+    url: str, body: bytes, content_type: str = "application/json", headers: dict | None = None
+) -> tuple[int, dict]:
     """(HTTP status, JSON answer) of POST url/run; a 4xx/5xx answer is returned, not raised."""
     request = urllib.request.Request(
-        f"{url}/run", data=body, method="POST", headers={"Content-Type": content_type}
+        f"{url}/run", data=body, method="POST", headers={"Content-Type": content_type, **(headers or {})}
     )
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
@@ -194,6 +197,17 @@ def limit(args: argparse.Namespace) -> None:
     print(f"ok   max timeout_ms is {most} ({args.url})", flush=True)
 
 
+def trace(args: argparse.Namespace) -> None:
+    """hello, as a step of the caller's trace TRACE_ID (W3C traceparent, sampled): the runner's
+    spans join that trace, whatever the pool's sampling ratio."""
+    expect(re.fullmatch(r"[0-9a-f]{32}", args.trace_id) is not None, "a 32-digit hex trace id", args.trace_id)
+    traceparent = f"00-{args.trace_id}-00f067aa0ba902b7-01"
+    request = json.dumps({"code": "print('traced')"}).encode()
+    status, answer = post(args.url, request, headers={"traceparent": traceparent})
+    expect(status == 200 and answer["stdout"] == "traced\n", "status 200, traced printed", answer)
+    print(f"ok   run in trace {args.trace_id} ({args.url})", flush=True)
+
+
 def connects(address: str) -> bool:
     host, _, port = address.rpartition(":")
     try:
@@ -239,6 +253,10 @@ def main(argv: list[str]) -> int:
     p.add_argument("addresses", nargs="+", metavar="HOST:PORT")
     p.add_argument("--attempts", type=int, default=PROBE_ATTEMPTS)
     p.set_defaults(fn=probe)
+    p = commands.add_parser("trace", help="a run that continues the caller's trace")
+    p.add_argument("url")
+    p.add_argument("trace_id", help="32 lowercase hex digits")
+    p.set_defaults(fn=trace)
     args = parser.parse_args(argv)
     try:
         args.fn(args)

@@ -9,7 +9,8 @@
 # from a pod and through a port-forward), applies every examples/pools/*.yaml and checks what
 # docs/e2e.md lists: the example programs from a client pod (e2e/pool_client.py), who may call
 # which pool, no egress from runners, scale, PerNode placement, a limits edit rolling the
-# runners, sidecar injection, deleting pools, and the install guide's upgrade and uninstall.
+# runners, a traced pool's spans reaching its collector, sidecar injection, deleting pools,
+# and the install guide's upgrade and uninstall.
 # On a failure it writes diagnostics (events, describe, logs, pool status) to $E2E_ARTIFACTS
 # and prints a summary. The cluster is deleted at the end, whatever happened, unless E2E_KEEP=1.
 #
@@ -336,6 +337,34 @@ check_limits_edit() {
     client "$NS/client" limit http://minimal:3000 --max-timeout-ms 3000
 }
 
+# sink_saw HEX: the stand-in collector printed an export holding the bytes HEX.
+sink_saw() { kubectl -n monitoring logs otel-collector | grep -q "^export .*$1"; }
+
+# hex TEXT: TEXT's bytes as lowercase hex, as the sink prints them.
+hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
+
+# The traced pool's runs reach its collector through its NetworkPolicy, which opens the
+# collector's port (at the monitoring namespace) and DNS, and nothing else.
+check_tracing() {
+    local trace pod api peer
+    kubectl create namespace monitoring --dry-run=client -o yaml | kubectl apply -f -
+    kubectl -n monitoring create configmap otlp-sink --from-file=e2e/otlp_sink.py \
+        --dry-run=client -o yaml | kubectl apply -f -
+    kubectl apply -f e2e/manifests/otlp-sink.yaml
+    kubectl -n monitoring wait --for=condition=Ready pod/otel-collector --timeout="${TIMEOUT}s"
+    trace="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+    client "$NS/client" trace http://traced:3000 "$trace"
+    # The batch processor exports every 5 s.
+    wait_until "$TIMEOUT" "the spans of trace $trace at the collector" sink_saw "$trace"
+    sink_saw "$(hex traced)" || fail "the spans do not name their pool (sandbox.pool.name=traced)"
+    log "the run's spans reached the collector, naming the pool"
+    pod="$(kubectl -n "$NS" get pods -l app.kubernetes.io/instance=traced -o jsonpath='{.items[0].metadata.name}')"
+    api="$(kubectl -n default get service kubernetes -o jsonpath='{.spec.clusterIP}'):443"
+    peer="$(kubectl -n "$NS" get pod stranger -o jsonpath='{.status.podIP}'):8080"
+    egress_probe "$NS" "$pod" open otel-collector.monitoring:4318
+    egress_probe "$NS" "$pod" closed "$api" "$peer"
+}
+
 check_sidecar() {
     local init url answer
     [ -n "$(kubectl get mutatingwebhookconfigurations -o name)" ] ||
@@ -491,6 +520,7 @@ main() {
     step "scale" check_scale
     step "PerNode placement" check_per_node
     step "limits edit rolls the runners" check_limits_edit
+    step "traced pool: spans reach its collector" check_tracing
     step "sidecar injection" check_sidecar
     step "deleting pools removes their children" check_delete
     step "docs/install.md: uninstall, install, default pool, upgrade" install_guide

@@ -12,11 +12,17 @@ from chart import CHART, NAMESPACE, REPO, only, operator_env, render
 DASHBOARD = CHART / "dashboards" / "python-sandbox.json"
 # A pool's children as runner-operator builds them (its golden file, reviewed by a human).
 POOL_GOLDEN = REPO / "crates" / "runner-operator" / "tests" / "golden" / "minimal.yaml"
+# An application pod after the sidecar webhook, asked for metrics (its golden file).
+SIDECAR_GOLDEN = REPO / "crates/runner-operator/tests/golden/webhook/metrics-port.out.yaml"
+
+
+def pod_monitors(**values) -> dict:
+    objects = render({"metrics": {"podMonitor": {"enabled": True, **values}}})
+    return {o["metadata"]["labels"]["app.kubernetes.io/component"]: o for o in objects if o["kind"] == "PodMonitor"}
 
 
 def pod_monitor(**values):
-    objects = render({"metrics": {"podMonitor": {"enabled": True, **values}}})
-    return only(objects, "PodMonitor")
+    return pod_monitors(**values)["runner"]
 
 
 def runner_pod_template() -> dict:
@@ -55,9 +61,30 @@ def test_pod_monitor_namespaces_follow_the_watched_namespace_unless_named():
     watched = render(
         {"operator": {"watchNamespace": "apps"}, "metrics": {"podMonitor": {"enabled": True}}}
     )
-    assert only(watched, "PodMonitor")["spec"]["namespaceSelector"] == {"matchNames": ["apps"]}
-    named = pod_monitor(namespaces=["team-a", "team-b"])
-    assert named["spec"]["namespaceSelector"] == {"matchNames": ["team-a", "team-b"]}
+    for monitor in (o for o in watched if o["kind"] == "PodMonitor"):
+        assert monitor["spec"]["namespaceSelector"] == {"matchNames": ["apps"]}
+    for monitor in pod_monitors(namespaces=["team-a", "team-b"]).values():
+        assert monitor["spec"]["namespaceSelector"] == {"matchNames": ["team-a", "team-b"]}
+
+
+def test_sidecar_pod_monitor_scrapes_the_metrics_port_the_webhook_declares():
+    monitor = pod_monitors(interval="15s")["sidecar-runner"]
+    pod = yaml.safe_load(SIDECAR_GOLDEN.read_text())["patchedPod"]
+    (expression,) = monitor["spec"]["selector"]["matchExpressions"]
+    assert expression == {"key": "sandbox.runner.dev/pool", "operator": "Exists"}
+    assert expression["key"] in pod["metadata"]["labels"]
+    (sidecar,) = (c for c in pod["spec"]["initContainers"] if c["name"] == "sandbox-runner")
+    (port,) = sidecar["ports"]
+    (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
+    assert endpoint["port"] == port["name"]
+    env = {e["name"]: e.get("value") for e in sidecar["env"]}
+    assert env["RUNNER_ADMIN_PORT"] == str(port["containerPort"])
+    assert env["RUNNER_ADMIN_HOST"] == "0.0.0.0"
+    assert (endpoint["path"], endpoint["interval"]) == ("/metrics", "15s")
+    assert endpoint["relabelings"] == [
+        {"sourceLabels": ["__meta_kubernetes_pod_label_sandbox_runner_dev_pool"], "targetLabel": "pool"}
+    ]
+    assert set(pod_monitors(sidecars=False)) == {"runner"}
 
 
 def test_dashboard_configmap_carries_the_json_for_the_grafana_sidecar():

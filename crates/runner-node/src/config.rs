@@ -58,6 +58,11 @@ pub struct Config {
     #[arg(long, env = "RUNNER_ADMIN_PORT", default_value = "9090")]
     pub admin_port: AdminPort,
 
+    /// Address the admin port listens on, when it differs from `--host` (a sidecar serves runs
+    /// on loopback and metrics on the pod's address).
+    #[arg(long, env = "RUNNER_ADMIN_HOST")]
+    pub admin_host: Option<IpAddr>,
+
     /// Folder holding the CPython-for-WASI build: `python.wasm` and `lib/python3.X/`, as made by
     /// `python-wasi/build.sh`.
     #[arg(long, env = "RUNNER_PYTHON_DIR")]
@@ -302,7 +307,9 @@ impl Config {
     pub fn admin_addr(&self) -> Option<SocketAddr> {
         match self.admin_port {
             AdminPort::Off => None,
-            AdminPort::Port(port) => Some(SocketAddr::new(self.host, port)),
+            AdminPort::Port(port) => {
+                Some(SocketAddr::new(self.admin_host.unwrap_or(self.host), port))
+            }
         }
     }
 
@@ -433,6 +440,17 @@ mod tests {
         assert_eq!(config().admin_addr(), Some("0.0.0.0:9090".parse().unwrap()));
         let off = Config::parse_from(["runner-node", "--python-dir", ".", "--admin-port", "off"]);
         assert_eq!(off.admin_addr(), None);
+        let apart = Config::parse_from([
+            "runner-node",
+            "--python-dir",
+            ".",
+            "--host",
+            "127.0.0.1",
+            "--admin-host",
+            "::",
+        ]);
+        assert_eq!(apart.listen_addr(), "127.0.0.1:3000".parse().unwrap());
+        assert_eq!(apart.admin_addr(), Some("[::]:9090".parse().unwrap()));
         let bad = Config::try_parse_from(["runner-node", "--python-dir", ".", "--admin-port", "x"]);
         assert!(bad.unwrap_err().to_string().contains("nor `off`"));
     }

@@ -24,6 +24,11 @@ fn traced_process(receiver: &Receiver) -> Process {
             ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
             ("OTEL_BSP_SCHEDULE_DELAY", "50"),
             ("OTEL_SERVICE_NAME", "sandbox-under-test"),
+            // As a pool's spec.tracing sets it, after the kubelet's $(VAR) expansion.
+            (
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "k8s.pod.name=traced-5d8f-x2x7q,k8s.namespace.name=apps,sandbox.pool.name=traced",
+            ),
         ],
     )
 }
@@ -87,7 +92,10 @@ async fn a_run_continues_the_callers_trace_with_a_span_per_step() {
         .await;
     let run = named(&trace, "run");
     assert_eq!(run.parent_span_id, CALLER_SPAN);
-    assert_eq!(run.service, "sandbox-under-test");
+    assert_eq!(run.resource["service.name"], "sandbox-under-test");
+    assert_eq!(run.resource["sandbox.pool.name"], "traced");
+    assert_eq!(run.resource["k8s.pod.name"], "traced-5d8f-x2x7q");
+    assert_eq!(run.resource["k8s.namespace.name"], "apps");
     let attr = |name: &str| run.attributes.get(name).map(String::as_str);
     assert_eq!(attr("run.id"), answer["id"].as_str());
     assert_eq!(attr("run.outcome"), Some("completed"));
@@ -135,4 +143,28 @@ async fn a_refused_request_says_why_and_a_request_without_traceparent_starts_a_t
     assert_eq!(run.parent_span_id, "", "a new trace starts at the run");
     // Refused before admission: no run steps.
     assert!(trace.iter().all(|s| s.name == "run"), "{trace:#?}");
+}
+
+#[test]
+fn an_unreachable_collector_costs_the_runs_nothing() {
+    // A loopback port nothing listens on: every export is refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let process = Process::start_with_env(
+        &[],
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_BSP_SCHEDULE_DELAY", "10"),
+        ],
+    );
+    for n in 0..20 {
+        let (status, answer) = post(
+            &process,
+            &serde_json::json!({"code": format!("print({n})")}),
+            &[format!("traceparent: 00-{CALLER_TRACE}-{CALLER_SPAN}-01")],
+        );
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["stdout"], format!("{n}\n"));
+    }
 }

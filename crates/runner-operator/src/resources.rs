@@ -760,7 +760,8 @@ pub fn env(name: &str, value: &str) -> EnvVar {
     }
 }
 
-fn port(name: &str, port: i32) -> ContainerPort {
+/// A named TCP container port.
+pub fn port(name: &str, port: i32) -> ContainerPort {
     ContainerPort {
         name: Some(name.into()),
         container_port: port,

@@ -42,6 +42,12 @@ pub const INJECTED_ANNOTATION: &str = "sandbox.runner.dev/injected";
 /// Annotation a pod may set to choose the runner's localhost port (when the default collides
 /// with a port the application opens without declaring it).
 pub const PORT_ANNOTATION: &str = "sandbox.runner.dev/sidecar-port";
+/// Annotation a pod may set to have the runner serve `/metrics` on this port of the pod's
+/// address (declared as [`METRICS_PORT_NAME`], for a PodMonitor to scrape). Without it the
+/// runner opens no admin port at all, so it never takes a port the application uses.
+pub const METRICS_PORT_ANNOTATION: &str = "sandbox.runner.dev/sidecar-metrics-port";
+/// Name of the sidecar's declared metrics port (the chart's sidecar PodMonitor scrapes it).
+pub const METRICS_PORT_NAME: &str = "sandbox-metrics";
 /// Name of the injected init container; a pod with a container of this name is not injected.
 pub const SIDECAR_NAME: &str = "sandbox-runner";
 /// Prefix of the injected volumes' names, so they never meet the application's own.
@@ -265,7 +271,19 @@ pub fn sidecar_patch(
 ) -> Result<Patch, String> {
     let spec = pod.spec.as_ref().ok_or("the pod has no spec")?;
     let pool_name = pool.metadata.name.as_deref().unwrap_or_default();
-    let port = choose_port(pod, spec)?;
+    let declared = declared_ports(spec);
+    let port = match annotated_port(pod, PORT_ANNOTATION, &declared)? {
+        Some(port) => port,
+        None => (DEFAULT_PORT..=u16::MAX)
+            .find(|p| !declared.contains(&i32::from(*p)))
+            .ok_or("no free port for the runner")?,
+    };
+    let metrics_port = annotated_port(pod, METRICS_PORT_ANNOTATION, &declared)?;
+    if metrics_port == Some(port) {
+        return Err(format!(
+            "annotation {METRICS_PORT_ANNOTATION} asks for port {port}, the runner's own port"
+        ));
+    }
     let runner = resources::runner(pool, settings, VOLUME_PREFIX).map_err(|e| e.to_string())?;
 
     let taken: BTreeSet<&str> = spec
@@ -291,7 +309,7 @@ pub fn sidecar_patch(
     let mut add = |path: PointerBuf, value: Value| {
         ops.push(PatchOperation::Add(AddOperation { path, value }));
     };
-    let sidecar = sidecar(runner.container, port);
+    let sidecar = sidecar(runner.container, port, metrics_port);
     append(
         &mut add,
         &["spec", "initContainers"],
@@ -349,25 +367,35 @@ fn append(add: &mut impl FnMut(PointerBuf, Value), path: &[&str], exists: bool, 
     }
 }
 
-/// The runner container turned into a native sidecar on `127.0.0.1:port`.
-fn sidecar(mut container: Container, port: u16) -> Container {
+/// The runner container turned into a native sidecar on `127.0.0.1:port`, with its admin port
+/// (`/metrics`) on the pod's address at `metrics_port`, or off.
+fn sidecar(mut container: Container, port: u16, metrics_port: Option<u16>) -> Container {
     container.name = SIDECAR_NAME.into();
     // An init container that keeps running beside the app, started before it and stopped
     // after it (Kubernetes 1.29+).
     container.restart_policy = Some("Always".into());
-    // Nothing outside the pod may reach it, so it declares no port. The kubelet's HTTP probes
-    // go to the pod IP, where it does not listen: its probes run `runner-node probe` inside
-    // the container, on loopback.
-    container.ports = None;
+    // Nothing outside the pod may reach its runs, so it declares no run port. The kubelet's
+    // HTTP probes go to the pod IP, where it does not listen: its probes run `runner-node
+    // probe` inside the container, on loopback. Only metrics, when asked for, are served there.
+    container.ports = metrics_port.map(|p| vec![resources::port(METRICS_PORT_NAME, i32::from(p))]);
     // The kubelet starts the app containers once this passes, so the app finds the runner
     // ready at its first call.
     container.startup_probe = Some(exec_probe(port, "/ready", 1, STARTUP_SECONDS));
     container.readiness_probe = Some(exec_probe(port, "/ready", 5, 2));
     container.liveness_probe = Some(exec_probe(port, "/health", 10, 3));
-    container.env.get_or_insert_default().extend([
+    let env = container.env.get_or_insert_default();
+    env.extend([
         resources::env("RUNNER_HOST", "127.0.0.1"),
         resources::env("RUNNER_PORT", &port.to_string()),
     ]);
+    match metrics_port {
+        Some(metrics) => env.extend([
+            resources::env("RUNNER_ADMIN_HOST", "0.0.0.0"),
+            resources::env("RUNNER_ADMIN_PORT", &metrics.to_string()),
+        ]),
+        // The pool's pods serve it on 9090, a port applications use too.
+        None => env.push(resources::env("RUNNER_ADMIN_PORT", "off")),
+    }
     // The pod's security context is the application's: the runner states its own user.
     if let Some(sc) = container.security_context.as_mut() {
         sc.run_as_user = Some(layout::RUN_AS);
@@ -405,41 +433,43 @@ fn exec_probe(port: u16, path: &str, period: i32, failures: i32) -> Probe {
     }
 }
 
-/// The port the pod asks for in [`PORT_ANNOTATION`], or the first from [`DEFAULT_PORT`] on
-/// that no container of the pod declares.
-fn choose_port(pod: &Pod, spec: &PodSpec) -> Result<u16, String> {
-    let declared: BTreeSet<i32> = spec
-        .containers
+/// Every port a container of the pod declares, as container or host port.
+fn declared_ports(spec: &PodSpec) -> BTreeSet<i32> {
+    spec.containers
         .iter()
         .chain(spec.init_containers.iter().flatten())
         .flat_map(|c| c.ports.iter().flatten())
         .flat_map(|p| [Some(p.container_port), p.host_port])
         .flatten()
-        .collect();
-    let asked = pod
+        .collect()
+}
+
+/// The port the pod's `annotation` asks for, if it sets one; refused when it is not a port or
+/// a container of the pod declares it.
+fn annotated_port(
+    pod: &Pod,
+    annotation: &str,
+    declared: &BTreeSet<i32>,
+) -> Result<Option<u16>, String> {
+    let Some(asked) = pod
         .metadata
         .annotations
         .as_ref()
-        .and_then(|a| a.get(PORT_ANNOTATION));
-    if let Some(asked) = asked {
-        let port = asked
-            .parse::<u16>()
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| {
-                format!("annotation {PORT_ANNOTATION}={asked:?} is not a port (1-65535)")
-            })?;
-        if declared.contains(&i32::from(port)) {
-            return Err(format!(
-                "annotation {PORT_ANNOTATION} asks for port {port}, which a container of the pod \
-                 declares"
-            ));
-        }
-        return Ok(port);
+        .and_then(|a| a.get(annotation))
+    else {
+        return Ok(None);
+    };
+    let port = asked
+        .parse::<u16>()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| format!("annotation {annotation}={asked:?} is not a port (1-65535)"))?;
+    if declared.contains(&i32::from(port)) {
+        return Err(format!(
+            "annotation {annotation} asks for port {port}, which a container of the pod declares"
+        ));
     }
-    (DEFAULT_PORT..=u16::MAX)
-        .find(|p| !declared.contains(&i32::from(*p)))
-        .ok_or_else(|| "no free port for the runner".to_string())
+    Ok(Some(port))
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<Value, String> {

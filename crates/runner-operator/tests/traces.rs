@@ -49,7 +49,7 @@ async fn reconcile_spans_carry_the_pools_name_and_namespace() {
     let span = trace.iter().find(|s| s.name == "reconcile").unwrap();
     assert_eq!(span.attributes["pool.name"], "demo");
     assert_eq!(span.attributes["pool.namespace"], "apps");
-    assert_eq!(span.service, "runner-operator");
+    assert_eq!(span.resource["service.name"], "runner-operator");
     // Only the operator's own spans are exported, not the kube client's.
     assert!(trace.iter().all(|s| s.name == "reconcile"), "{trace:#?}");
     let _ = tokio::task::spawn_blocking(move || provider.shutdown()).await;

@@ -218,6 +218,9 @@ async fn labelled_pod_gets_the_pools_runner_as_a_native_sidecar() {
     );
     assert_eq!(env(sidecar, "RUNNER_HOST"), Some("127.0.0.1"));
     assert_eq!(env(sidecar, "RUNNER_PORT"), Some("13000"));
+    // No admin port unless asked for: 9090 may well be the application's.
+    assert_eq!(env(sidecar, "RUNNER_ADMIN_PORT"), Some("off"));
+    assert_eq!(sidecar.ports, None);
     assert_probes_reach_the_runner(sidecar, 13000);
     assert_eq!(
         env(sidecar, "RUNNER_POLICY_FILE"),
@@ -390,4 +393,55 @@ async fn a_port_annotation_picks_the_port_and_a_clash_is_refused() {
         "{}",
         response.result.message
     );
+}
+
+#[tokio::test]
+async fn a_metrics_port_annotation_serves_metrics_on_the_pods_address() {
+    let mut input: Value =
+        serde_json::from_slice(&std::fs::read(golden_dir().join("plain.json")).unwrap()).unwrap();
+    let review = |input: &Value| {
+        let body = serde_json::to_vec(input).unwrap();
+        async move {
+            match webhook::review(&body, &pools(), &config()).await {
+                Reply::Reviewed(response) => response,
+                Reply::Malformed(message) => panic!("malformed: {message}"),
+            }
+        }
+    };
+    let outcome = check("metrics-port").await;
+    let sidecar = outcome.sidecar().clone();
+    assert_eq!(env(&sidecar, "RUNNER_HOST"), Some("127.0.0.1"));
+    assert_eq!(env(&sidecar, "RUNNER_ADMIN_HOST"), Some("0.0.0.0"));
+    assert_eq!(env(&sidecar, "RUNNER_ADMIN_PORT"), Some("9464"));
+    let ports = sidecar.ports.expect("the metrics port is declared");
+    assert_eq!(ports.len(), 1);
+    assert_eq!(ports[0].name.as_deref(), Some(webhook::METRICS_PORT_NAME));
+    assert_eq!(ports[0].container_port, 9464);
+
+    for (annotations, declared, expected) in [
+        // A port the application declares.
+        (
+            json!({ webhook::METRICS_PORT_ANNOTATION: "8080" }),
+            json!([{"containerPort": 8080}]),
+            "asks for port 8080, which a container of the pod declares",
+        ),
+        // The runner's own.
+        (
+            json!({ webhook::METRICS_PORT_ANNOTATION: "13000" }),
+            json!([]),
+            "the runner's own port",
+        ),
+        (
+            json!({ webhook::METRICS_PORT_ANNOTATION: "metrics" }),
+            json!([]),
+            "\"metrics\" is not a port",
+        ),
+    ] {
+        input["request"]["object"]["metadata"]["annotations"] = annotations;
+        input["request"]["object"]["spec"]["containers"][0]["ports"] = declared;
+        let response = review(&input).await;
+        assert!(!response.allowed);
+        let message = &response.result.message;
+        assert!(message.contains(expected), "{message}");
+    }
 }

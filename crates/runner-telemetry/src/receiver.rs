@@ -37,8 +37,8 @@ pub struct ReceivedSpan {
     pub parent_span_id: String,
     /// The span's attributes, each value printed as text.
     pub attributes: BTreeMap<String, String>,
-    /// The `service.name` of the resource that sent it.
-    pub service: String,
+    /// The attributes of the resource that sent it (`service.name`, ...), each as text.
+    pub resource: BTreeMap<String, String>,
 }
 
 /// A running receiver; stops when dropped.
@@ -155,13 +155,12 @@ async fn receive(
     };
     let mut received = Vec::new();
     for resource_spans in export.resource_spans {
-        let service = resource_spans
+        let resource: BTreeMap<String, String> = resource_spans
             .resource
             .iter()
             .flat_map(|r| &r.attributes)
-            .find(|kv| kv.key == "service.name")
-            .map(|kv| text(kv.value.as_ref()))
-            .unwrap_or_default();
+            .map(|kv| (kv.key.clone(), text(kv.value.as_ref())))
+            .collect();
         for span in resource_spans.scope_spans.into_iter().flat_map(|s| s.spans) {
             received.push(ReceivedSpan {
                 name: span.name,
@@ -173,7 +172,7 @@ async fn receive(
                     .iter()
                     .map(|kv| (kv.key.clone(), text(kv.value.as_ref())))
                     .collect(),
-                service: service.clone(),
+                resource: resource.clone(),
             });
         }
     }
