@@ -173,9 +173,12 @@ def tracing_cost(args, script):
     exported to a loopback sink), rounds interleaved so drift hits both alike."""
     sink = OtlpSink()
     traced = {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.endpoint}
-    off, on = [], []
+    off, on, base = [], [], []
     try:
         for i in range(args.rounds):
+            if args.baseline_bin:
+                log(f"round {i + 1}/{args.rounds}: the build of {args.baseline_rev}")
+                base.append(http(args.baseline_bin, args.python_dir, script, throughput=False))
             log(f"round {i + 1}/{args.rounds}: traces off")
             off.append(http(args.server_bin, args.python_dir, script, throughput=False))
             log(f"round {i + 1}/{args.rounds}: traces on")
@@ -193,6 +196,12 @@ def tracing_cost(args, script):
         "",
         "| traces | p50 | p99 |",
         "|---|---|---|",
+        *(
+            [f"| none: the build of `{args.baseline_rev}` (before tracing) | "
+             f"{fmt(base, 'http_hello_us_p50', ms, 3, ' ms')} | "
+             f"{fmt(base, 'http_hello_us_p99', ms, 3, ' ms')} |"]
+            if base else []
+        ),
         f"| off (the default) | {fmt(off, 'http_hello_us_p50', ms, 3, ' ms')} | "
         f"{fmt(off, 'http_hello_us_p99', ms, 3, ' ms')} |",
         f"| on | {fmt(on, 'http_hello_us_p50', ms, 3, ' ms')} | "
@@ -334,6 +343,8 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--tracing", action="store_true",
                         help="only measure what traces cost, into its own section of --out")
+    parser.add_argument("--baseline-bin", help="with --tracing: a runner-node built before tracing")
+    parser.add_argument("--baseline-rev", default="baseline", help="the revision --baseline-bin is of")
     args = parser.parse_args()
     os.environ["RUNNER_PYTHON_DIR"] = args.python_dir
     args.load_before = os.getloadavg()[0]

@@ -262,7 +262,7 @@ async fn handle_run(state: &State, request: RunRequest) -> Result<Response> {
     let slot = state
         .admission
         .admit(state.config.queue_timeout())
-        .instrument(tracing::info_span!("admission_wait"))
+        .instrument(telemetry::span(|| tracing::info_span!("admission_wait")))
         .await;
     state.metrics.queue_waited(queued.elapsed());
     let _slot = slot?;
@@ -279,7 +279,7 @@ async fn handle_run(state: &State, request: RunRequest) -> Result<Response> {
         peak_memory_bytes = report.peak_memory_bytes,
         "run finished"
     );
-    let answer = tracing::info_span!("response")
+    let answer = telemetry::span(|| tracing::info_span!("response"))
         .in_scope(|| warp::reply::json(&response(id, report)).into_response());
     Ok(answer)
 }

@@ -24,6 +24,7 @@ use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
 use crate::capture::{Capture, Captured, OutputLimitReached, Stream};
 use crate::engine::Runtime;
+use crate::telemetry;
 use crate::{Error, Result};
 
 /// Where the stdlib folder appears in the guest (CPython's compiled-in prefix is `/usr/local`).
@@ -120,7 +121,7 @@ pub async fn run(
     input: Input,
     limits: Limits,
 ) -> Result<Report> {
-    let instantiate = tracing::info_span!("instantiate");
+    let instantiate = telemetry::span(|| tracing::info_span!("instantiate"));
     let (work, capture, mut store) = instantiate.in_scope(|| -> Result<_> {
         let work = prepare_work_dir(&runtime.work_root, &input.files)?;
         let capture = Capture::new(limits.output_bytes);
@@ -151,7 +152,7 @@ pub async fn run(
         let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
         start
             .call_async(&mut store, ())
-            .instrument(tracing::info_span!("guest_execution"))
+            .instrument(telemetry::span(|| tracing::info_span!("guest_execution")))
             .await
     };
     let result = tokio::time::timeout(limits.timeout, execution).await;
@@ -255,7 +256,7 @@ pub async fn self_check(runtime: &Arc<Runtime>, policy: &SandboxPolicy) -> Resul
         output_bytes: 64 * 1024,
     };
     let report = run(runtime, policy, input, limits)
-        .instrument(tracing::info_span!("self_check"))
+        .instrument(telemetry::span(|| tracing::info_span!("self_check")))
         .await?;
     let output = report.output.output;
     if report.outcome == Outcome::Completed && report.exit_code == Some(0) && output == "['-c']\n" {

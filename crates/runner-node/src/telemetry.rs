@@ -37,10 +37,25 @@ pub fn init(format: LogFormat) -> runner_telemetry::Result<Telemetry> {
     })
 }
 
+/// `make()`, the span of a step of a run, when traces are on; when they are off, no span at
+/// all. Nothing but a trace reads these spans, and each costs a run time in the log layer
+/// (formatting its fields, entering and leaving it on every poll): about 55 µs a run, measured
+/// in docs/observability.md, "What traces cost".
+pub fn span(make: impl FnOnce() -> tracing::Span) -> tracing::Span {
+    if runner_telemetry::traces_on() {
+        make()
+    } else {
+        tracing::Span::none()
+    }
+}
+
 /// The span of one run request, a child of the caller's span when its `traceparent` header
-/// names one (and traces are on). Its attributes are filled in as the request goes:
-/// [`record_limits`], [`record_report`], [`record_refusal`].
+/// names one; none when traces are off (see [`span`]). Its attributes are filled in as the
+/// request goes: [`record_limits`], [`record_report`], [`record_refusal`].
 pub fn run_span(traceparent: Option<&str>, tracestate: Option<&str>) -> tracing::Span {
+    if !runner_telemetry::traces_on() {
+        return tracing::Span::none();
+    }
     let span = tracing::info_span!(
         "run",
         otel.kind = "server",

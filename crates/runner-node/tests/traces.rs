@@ -168,3 +168,29 @@ fn an_unreachable_collector_costs_the_runs_nothing() {
         assert_eq!(answer["stdout"], format!("{n}\n"));
     }
 }
+
+#[test]
+fn with_traces_off_a_run_makes_no_span_and_its_log_line_says_it_all() {
+    let mut process = Process::start();
+    let answer = process.run_to_end("print(6 * 7)");
+    let line = process.next_log_with("run finished");
+    // No span to format or enter (docs/observability.md, "What traces cost")...
+    assert!(
+        line.get("span").is_none() && line.get("spans").is_none(),
+        "{line}"
+    );
+    // ... and the line itself names the run and how it ended.
+    let fields = &line["fields"];
+    assert_eq!(fields["run.id"], answer["id"], "{line}");
+    assert_eq!(fields["outcome"], "completed", "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_traces_on_the_run_finished_line_is_in_the_run_span() {
+    let receiver = Receiver::start().await;
+    let mut process = traced_process(&receiver);
+    let answer = process.run_to_end("print(6 * 7)");
+    let line = process.next_log_with("run finished");
+    assert_eq!(line["span"]["name"], "run", "{line}");
+    assert_eq!(line["span"]["run.id"], answer["id"], "{line}");
+}
