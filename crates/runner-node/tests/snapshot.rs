@@ -37,6 +37,45 @@ print(sorted(k for k in globals() if not k.startswith('__')))
     );
 }
 
+/// One pooled slot, so every run reuses the memory of the one before: the pages a run dirtied
+/// are copied back from the snapshot (below the kept-resident size, `engine.rs`) or dropped
+/// (above it). A page the reset missed would show here as leaked state or a changed result.
+#[tokio::test]
+async fn a_reused_slot_is_reset_whatever_the_run_before_wrote() {
+    let mut config = common::test_config();
+    config.max_concurrent_runs = 1;
+    let server = TestServer::start_with(config).await;
+    // Dirties the interpreter's own objects and 48 MiB of heap, past the kept-resident part.
+    let dirty = r#"
+import sys, json, builtins
+builtins.LEAK = 'secret'
+json.dumps = None
+sys.modules['os'].environ['LEAK'] = 'secret'
+big = [b'secret-%d' % i * 64 for i in range(60_000)]
+print('dirtied', len(big))
+"#;
+    // Touches the same structures, and a deterministic result built on a fresh heap.
+    let check = r#"
+import sys, json, builtins, os, hashlib
+data = [str(i) * 50 for i in range(100_000)]
+print(hasattr(builtins, 'LEAK'), callable(json.dumps), 'LEAK' in os.environ)
+print(hashlib.sha256(json.dumps(data).encode()).hexdigest())
+"#;
+    let first = server.run(check).await;
+    let expected = output(&first).to_string();
+    assert!(expected.starts_with("False True False\n"), "{first}");
+    for round in 0..4 {
+        let dirtied = server.run(dirty).await;
+        assert_eq!(
+            output(&dirtied),
+            "dirtied 60000\n",
+            "round {round}: {dirtied}"
+        );
+        let checked = server.run(check).await;
+        assert_eq!(output(&checked), expected, "round {round}");
+    }
+}
+
 #[tokio::test]
 async fn argv_path_and_main_are_those_of_python_dash_c() {
     let server = TestServer::start().await;
