@@ -257,15 +257,23 @@ impl SandboxPolicy {
         if let Some((limit, _)) = at_least_one.iter().find(|(_, value)| *value == 0) {
             return fail(format!("{} must be at least 1", name(*limit)));
         }
-        if l.timeout_ms == 0 || l.timeout_ms > l.max_timeout_ms {
-            return fail(format!(
-                "{} ({}) must be between 1 and {} ({})",
-                name(Limit::TimeoutMs),
-                l.timeout_ms,
-                name(Limit::MaxTimeoutMs),
-                l.max_timeout_ms
-            ));
-        }
+        // A default lies between 1 and its maximum.
+        let within = |limit: Limit, value: u64, max: Limit, max_value: u64| {
+            if value == 0 || value > max_value {
+                return fail(format!(
+                    "{} ({value}) must be between 1 and {} ({max_value})",
+                    name(limit),
+                    name(max)
+                ));
+            }
+            Ok(())
+        };
+        within(
+            Limit::TimeoutMs,
+            l.timeout_ms,
+            Limit::MaxTimeoutMs,
+            l.max_timeout_ms,
+        )?;
         if l.max_memory_mb == 0 || l.max_memory_mb > WASM32_MAX_MEMORY_MB {
             return fail(format!(
                 "{} ({}) must be between 1 and {WASM32_MAX_MEMORY_MB} (the wasm32 address space)",
@@ -273,16 +281,12 @@ impl SandboxPolicy {
                 l.max_memory_mb
             ));
         }
-        if l.memory_mb == 0 || l.memory_mb > l.max_memory_mb {
-            return fail(format!(
-                "{} ({}) must be between 1 and {} ({})",
-                name(Limit::MemoryMb),
-                l.memory_mb,
-                name(Limit::MaxMemoryMb),
-                l.max_memory_mb
-            ));
-        }
-        Ok(())
+        within(
+            Limit::MemoryMb,
+            l.memory_mb,
+            Limit::MaxMemoryMb,
+            l.max_memory_mb,
+        )
     }
 }
 
