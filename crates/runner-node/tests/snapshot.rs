@@ -77,6 +77,20 @@ print(hashlib.sha256(json.dumps(data).encode()).hexdigest())
 }
 
 #[tokio::test]
+async fn the_collector_skips_the_snapshots_objects_and_collects_the_runs() {
+    let server = TestServer::start().await;
+    let code = r#"
+import gc, weakref
+class Node: pass
+node = Node(); node.me = node
+alive = weakref.ref(node)
+del node
+print(gc.get_freeze_count() > 10_000, gc.collect() > 0, alive() is None)
+"#;
+    assert_eq!(output(&server.run(code).await), "True True True\n");
+}
+
+#[tokio::test]
 async fn argv_path_and_main_are_those_of_python_dash_c() {
     let server = TestServer::start().await;
     let code = r#"
