@@ -152,6 +152,12 @@ pub struct Config {
     #[arg(long, env = "RUNNER_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
 
+    /// Threads that execute runs and serve HTTP (default: one per CPU). Each page a run writes
+    /// costs a TLB flush on every CPU where another thread of the server runs, so tiny runs go
+    /// faster on fewer threads and CPU-bound runs on more: `docs/benchmarks.md`, "Notes".
+    #[arg(long, env = "RUNNER_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub worker_threads: Option<u16>,
+
     /// How long in-flight runs may go on after SIGTERM before the server exits, in milliseconds.
     #[arg(long, env = "RUNNER_SHUTDOWN_GRACE_MS", default_value_t = 30_000)]
     pub shutdown_grace_ms: u64,
@@ -438,6 +444,12 @@ mod tests {
     #[test]
     fn admin_port_defaults_to_9090_and_can_be_turned_off() {
         assert_eq!(config().admin_addr(), Some("0.0.0.0:9090".parse().unwrap()));
+        assert_eq!(config().worker_threads, None);
+        let one = Config::parse_from(["runner-node", "--python-dir", ".", "--worker-threads", "1"]);
+        assert_eq!(one.worker_threads, Some(1));
+        let none = ["runner-node", "--python-dir", ".", "--worker-threads", "0"];
+        let error = Config::try_parse_from(none).unwrap_err().to_string();
+        assert!(error.contains("--worker-threads"), "{error}");
         let off = Config::parse_from(["runner-node", "--python-dir", ".", "--admin-port", "off"]);
         assert_eq!(off.admin_addr(), None);
         let apart = Config::parse_from([

@@ -1,5 +1,5 @@
 //! The `runner-node` binary as an operator runs it: JSON logs without code or output, and
-//! SIGTERM drains in-flight runs, then exits 0.
+//! SIGTERM drains in-flight runs, then exits 0; `--worker-threads` sets its thread count.
 
 mod common;
 
@@ -37,4 +37,22 @@ fn sigterm_lets_the_in_flight_run_finish_then_exits_0() {
     assert_eq!(body["res"]["output"], "finished in time\n", "{body}");
     let status = process.child.wait().unwrap();
     assert!(status.success(), "exit status {status}");
+}
+
+/// The worker threads `process` says it runs, in its "runner-node listening" line.
+fn workers(process: &Process) -> u64 {
+    let listening = process.startup_logs.last().expect("the listening line");
+    listening["fields"]["workers"]
+        .as_u64()
+        .expect("a worker count")
+}
+
+#[test]
+fn worker_threads_sets_how_many_threads_run_and_serve() {
+    let one = Process::start_with(&["--worker-threads", "1"]);
+    assert_eq!(workers(&one), 1);
+    assert_eq!(one.run_to_end("print(6 * 7)")["stdout"], "42\n");
+    assert_eq!(workers(&Process::start_with(&["--worker-threads", "3"])), 3);
+    let cpus = std::thread::available_parallelism().unwrap().get() as u64;
+    assert_eq!(workers(&Process::start()), cpus, "one per CPU by default");
 }
