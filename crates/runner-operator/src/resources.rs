@@ -567,6 +567,7 @@ fn runner_parts(
         ..Probe::default()
     };
 
+    let resources = spec.resources.clone().unwrap_or_else(default_resources);
     let container = Container {
         name: "runner-node".into(),
         image: Some(
@@ -580,6 +581,10 @@ fn runner_parts(
                 env("RUNNER_POLICY_FILE", layout::POLICY_FILE),
                 env("RUNNER_MODULE_CACHE", layout::MODULE_CACHE_DIR),
                 env("TMPDIR", layout::SCRATCH_DIR),
+                env(
+                    "RUNNER_WORKER_THREADS",
+                    &worker_threads(&resources).to_string(),
+                ),
             ]
             .into_iter()
             .chain(spec.tracing.iter().flat_map(|t| tracing_env(pool_name, t)))
@@ -591,7 +596,7 @@ fn runner_parts(
         ]),
         liveness_probe: Some(http_probe("/health", 10, 3)),
         readiness_probe: Some(http_probe("/ready", 5, 2)),
-        resources: Some(spec.resources.clone().unwrap_or_else(default_resources)),
+        resources: Some(resources),
         security_context: Some(SecurityContext {
             allow_privilege_escalation: Some(false),
             read_only_root_filesystem: Some(true),
@@ -648,6 +653,30 @@ fn runtime_default_seccomp() -> SeccompProfile {
     SeccompProfile {
         type_: "RuntimeDefault".into(),
         localhost_profile: None,
+    }
+}
+
+/// runner-node's worker threads: the container's CPU limit, else its CPU request, rounded up
+/// (1 for the default 250m request; 1 to 64). Left to itself runner-node runs a thread per CPU
+/// it sees, which in a pod without a CPU limit is every CPU of the node, and each page a run
+/// writes then interrupts every CPU one of those threads ran on (docs/benchmarks.md, "Notes").
+pub fn worker_threads(resources: &ResourceRequirements) -> u32 {
+    let cpu = |list: &Option<BTreeMap<String, Quantity>>| {
+        list.as_ref()?.get("cpu").and_then(|q| cpu_millis(&q.0))
+    };
+    let millis = cpu(&resources.limits).or_else(|| cpu(&resources.requests));
+    millis.map_or(1, |m| m.div_ceil(1000).clamp(1, 64) as u32)
+}
+
+/// A CPU quantity (`250m`, `2`, `1.5`) in millicores; `None` when it is not one.
+fn cpu_millis(quantity: &str) -> Option<u64> {
+    match quantity.strip_suffix('m') {
+        Some(millis) => millis.parse().ok(),
+        None => quantity
+            .parse::<f64>()
+            .ok()
+            .filter(|cores| cores.is_finite() && *cores >= 0.0)
+            .map(|cores| (cores * 1000.0).ceil() as u64),
     }
 }
 
@@ -767,5 +796,37 @@ pub fn port(name: &str, port: i32) -> ContainerPort {
         container_port: port,
         protocol: Some("TCP".into()),
         ..ContainerPort::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cpu(requests: Option<&str>, limits: Option<&str>) -> u32 {
+        let list = |cpu: Option<&str>| {
+            cpu.map(|c| BTreeMap::from([("cpu".to_string(), Quantity(c.into()))]))
+        };
+        worker_threads(&ResourceRequirements {
+            requests: list(requests),
+            limits: list(limits),
+            ..ResourceRequirements::default()
+        })
+    }
+
+    #[test]
+    fn worker_threads_follow_the_cpu_limit_else_the_request() {
+        assert_eq!(worker_threads(&default_resources()), 1, "250m requested");
+        assert_eq!(cpu(None, None), 1);
+        assert_eq!(cpu(Some("1500m"), None), 2);
+        assert_eq!(cpu(Some("1"), Some("4")), 4, "the limit wins");
+        assert_eq!(cpu(Some("0.5"), None), 1);
+        assert_eq!(cpu(Some("2.5"), None), 3);
+        assert_eq!(cpu(None, Some("500")), 64, "at most 64");
+        assert_eq!(
+            cpu(Some("3"), Some("lots")),
+            3,
+            "an unreadable limit is skipped"
+        );
     }
 }
