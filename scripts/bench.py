@@ -97,14 +97,14 @@ def wrk(url, script, threads, connections, seconds):
     return latency_us("50"), latency_us("99"), rate
 
 
-def http(server_bin, python_dir, script, extra_env=None, throughput=True):
+def http(server_bin, python_dir, script, extra_env=None, throughput=True, flags=()):
     env = dict(os.environ, RUNNER_PYTHON_DIR=python_dir, RUST_LOG="info", **(extra_env or {}))
     # Logs go to a file, as a collector would take them: a pipe nobody reads would block the
     # server once full.
     logs = tempfile.NamedTemporaryFile("w+", suffix=".log")
     started = time.perf_counter()
     server = subprocess.Popen(
-        [server_bin, "--host", "127.0.0.1", "--port", "0", "--log-format", "json"],
+        [server_bin, "--host", "127.0.0.1", "--port", "0", "--log-format", "json", *flags],
         env=env, stdout=logs, text=True)
     try:
         addr = None
@@ -308,6 +308,7 @@ def report(rounds, args, took):
         f"| `POST /run` hello, one client: p50 | {fmt(rounds, 'http_hello_us_p50', 1e-3, 2, ' ms')} |",
         f"| `POST /run` hello, one client: p99 | {fmt(rounds, 'http_hello_us_p99', 1e-3, 2, ' ms')} |",
         f"| throughput, wrk 2 threads × 32 connections, 10 s | {fmt(rounds, 'http_hello_rps', 1, 0, ' runs/s')} |",
+        f"| same, server with `--worker-threads 1` (see Notes) | {fmt(rounds, 'http_hello_rps_one_worker', 1, 0, ' runs/s')} |",
         f"| server start to listening, warm module cache | {fmt(rounds, 'server_ready_ms', 1, 0, ' ms')} |",
         "",
         "## Memory",
@@ -368,6 +369,9 @@ def main():
             result |= native()
             log(f"round {i + 1}/{args.rounds}: HTTP")
             result |= http(args.server_bin, args.python_dir, script.name)
+            log(f"round {i + 1}/{args.rounds}: HTTP, --worker-threads 1")
+            one = http(args.server_bin, args.python_dir, script.name, flags=("--worker-threads", "1"))
+            result["http_hello_rps_one_worker"] = one["http_hello_rps"]
             rounds.append(result)
     finally:
         os.unlink(script.name)
