@@ -7,7 +7,7 @@
 #   python-wasi/build.sh --run ARG..  build if needed, then run python.wasm ARG..
 #                                     (stdlib at /usr/local/lib, the cwd at /work)
 #
-# Output: $PYTHON_WASI_CACHE (default ~/.cache/python-sandbox/python-wasi)/<key>/
+# Output: $PYTHON_WASI_CACHE (default $SANDBOX_CACHE/python-wasi, ~/.cache/python-sandbox/python-wasi)/<key>/
 #   python.wasm, lib/python3.13/, BUILD-INFO. <key> hashes versions.env, this script and
 #   patches/*.patch, so changing the recipe builds into a new directory.
 # Everything fetched comes from Debian's archive through apt (private apt state in the
@@ -32,7 +32,7 @@ OPT_FLAGS="-DNDEBUG -O2"
 STDLIB_DROP=(test idlelib tkinter turtledemo ensurepip lib2to3 turtle.py)
 
 PY_MM="${PYTHON_VERSION%.*}"                       # 3.13
-CACHE_ROOT="${PYTHON_WASI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/python-sandbox/python-wasi}"
+CACHE_ROOT="${PYTHON_WASI_CACHE:-${SANDBOX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/python-sandbox}/python-wasi}"
 JOBS="${PYTHON_WASI_JOBS:-2}"
 
 log() { printf '==> %s\n' "$*" >&2; }
