@@ -358,7 +358,6 @@ fn check_combinations(spec: &PythonSandboxPoolSpec) -> Result<()> {
             )));
         }
     }
-    collector(spec)?;
     Ok(())
 }
 
@@ -474,6 +473,7 @@ pub fn runner(
         .ok_or(Error::MissingMetadata("name"))?;
     check_name(name)?;
     check_combinations(&pool.spec)?;
+    collector(&pool.spec)?;
     let policy = policy::from_spec(&pool.spec)?;
     Ok(runner_parts(
         name,
