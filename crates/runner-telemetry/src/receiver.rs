@@ -19,7 +19,7 @@ use hyper_util::rt::TokioIo;
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
-use opentelemetry_proto::tonic::common::v1::{AnyValue, any_value};
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use prost::Message;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -155,23 +155,14 @@ async fn receive(
     };
     let mut received = Vec::new();
     for resource_spans in export.resource_spans {
-        let resource: BTreeMap<String, String> = resource_spans
-            .resource
-            .iter()
-            .flat_map(|r| &r.attributes)
-            .map(|kv| (kv.key.clone(), text(kv.value.as_ref())))
-            .collect();
+        let resource = attributes(resource_spans.resource.iter().flat_map(|r| &r.attributes));
         for span in resource_spans.scope_spans.into_iter().flat_map(|s| s.spans) {
             received.push(ReceivedSpan {
                 name: span.name,
                 trace_id: hex(&span.trace_id),
                 span_id: hex(&span.span_id),
                 parent_span_id: hex(&span.parent_span_id),
-                attributes: span
-                    .attributes
-                    .iter()
-                    .map(|kv| (kv.key.clone(), text(kv.value.as_ref())))
-                    .collect(),
+                attributes: attributes(&span.attributes),
                 resource: resource.clone(),
             });
         }
@@ -185,6 +176,14 @@ async fn receive(
         StatusCode::OK,
         ExportTraceServiceResponse::default().encode_to_vec(),
     )
+}
+
+/// Attributes as key and text.
+fn attributes<'a>(pairs: impl IntoIterator<Item = &'a KeyValue>) -> BTreeMap<String, String> {
+    pairs
+        .into_iter()
+        .map(|kv| (kv.key.clone(), text(kv.value.as_ref())))
+        .collect()
 }
 
 fn text(value: Option<&AnyValue>) -> String {
