@@ -74,3 +74,20 @@ ensure_checkov() {
     ensure_venv checkov "$REPO_ROOT/scripts/requirements-checkov.txt"
     export CHECKOV="$VENV/bin/checkov"
 }
+
+# ensure_test_packages: the pure-Python packages of examples/packages/requirements.txt as a
+# `pip install --target` folder for the guest's Python, cached by the file's digest. Exports
+# RUNNER_TEST_PACKAGES (the folder runner-node's package tests serve with --site-packages).
+ensure_test_packages() {
+    local req="$REPO_ROOT/examples/packages/requirements.txt" dir
+    dir="$SANDBOX_CACHE/test-packages-$(sha256sum "$req" | cut -c1-12)"
+    if [ ! -f "$dir/.complete" ]; then
+        rm -rf "$dir"
+        log "installing the packages of ${req#"$REPO_ROOT"/} into $dir"
+        "$PYTOOLS/bin/pip" install -q --disable-pip-version-check --no-compile --require-hashes \
+            --target "$dir/site-packages" --only-binary=:all: --platform any \
+            --python-version 3.13 --implementation py -r "$req"
+        touch "$dir/.complete"
+    fi
+    export RUNNER_TEST_PACKAGES="$dir/site-packages"
+}

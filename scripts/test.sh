@@ -10,6 +10,7 @@ stage "tools (apt)" ensure_apt curl jq shellcheck wrk
 stage "CPython for WASI" ensure_python_wasi
 stage "shellcheck" shellcheck -x scripts/*.sh python-wasi/*.sh examples/*.sh e2e/*.sh .ci/run
 stage "Python test tools" ensure_pytools
+stage "test packages" ensure_test_packages
 stage "checkov" ensure_checkov
 stage "cargo fmt" cargo fmt --all --check
 stage "cargo clippy" cargo clippy --locked --workspace --all-targets --quiet -- -D warnings

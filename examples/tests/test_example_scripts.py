@@ -67,3 +67,11 @@ def test_memory_limit_ends_the_run_with_memory_error(example):
     held = int(lines[2].split()[1])
     assert 0 < held < 64, lines
     assert "MemoryError" in lines[3], lines
+
+
+def test_files_go_in_and_come_back(example):
+    lines = example("files.sh").splitlines()
+    # The PNG signature sent as base64 comes back with two zero bytes appended.
+    assert lines[0] == "chart.bin base64 10 bytes: iVBORw0KGgoAAA==", lines
+    assert lines[1] == "report/totals.txt utf-8 19 bytes: north=165", lines
+    assert lines[2:] == ["south=80", ""], lines

@@ -13,6 +13,8 @@
 //!   memory_mb: 128
 //!   max_memory_mb: 1024
 //!   max_output_bytes: 1048576
+//!   max_output_files: 100     # files a run may return (`outputs`)
+//!   max_output_files_bytes: 16777216
 //!   max_concurrent_runs: 32
 //! allowed_env: [LANG]
 //! data_mounts:
@@ -33,8 +35,31 @@ pub const WASM32_MAX_MEMORY_MB: u64 = 4096;
 /// Where the guest sees data mounts: `/data/<name>`.
 pub const GUEST_DATA_DIR: &str = "/data";
 
+/// The default of every limit: the one place each is written. runner-node's flags, policy
+/// files, the `PythonSandboxPool` schema and the docs all take them from here.
+pub mod defaults {
+    /// Wall-time limit of a run that names none: 5 s.
+    pub const TIMEOUT_MS: u64 = 5_000;
+    /// Largest `timeout_ms` a request may ask for: 60 s.
+    pub const MAX_TIMEOUT_MS: u64 = 60_000;
+    /// Memory limit of a run that names none: 128 MiB.
+    pub const MEMORY_MB: u64 = 128;
+    /// Largest `memory_mb` a request may ask for: 1 GiB.
+    pub const MAX_MEMORY_MB: u64 = 1024;
+    /// stdout + stderr kept per run: 1 MiB.
+    pub const MAX_OUTPUT_BYTES: u64 = 1024 * 1024;
+    /// Files one run may return through `outputs`: 100.
+    pub const MAX_OUTPUT_FILES: u32 = 100;
+    /// Bytes of files one run may return through `outputs`: 16 MiB.
+    pub const MAX_OUTPUT_FILES_BYTES: u64 = 16 * 1024 * 1024;
+    /// Runs executing at once in one runner: 32.
+    pub const MAX_CONCURRENT_RUNS: u32 = 32;
+    /// Bytes of `files` one request may bring into `/work`: 64 MiB.
+    pub const SCRATCH_QUOTA_BYTES: u64 = 64 * 1024 * 1024;
+}
+
 /// Default scratch quota per run: 64 MiB.
-pub const DEFAULT_SCRATCH_QUOTA_BYTES: u64 = 64 * 1024 * 1024;
+pub const DEFAULT_SCRATCH_QUOTA_BYTES: u64 = defaults::SCRATCH_QUOTA_BYTES;
 
 /// What every sandbox of a runner may do. See the [module docs](self) for the file format.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +113,14 @@ pub struct PolicyLimits {
     /// Most bytes of stdout + stderr kept per run; at the cap the run is stopped; default 1 MiB.
     #[serde(default = "default_max_output_bytes")]
     pub max_output_bytes: u64,
+    /// Most files a run returns through `outputs`; the rest are listed as omitted; default 100.
+    /// 0 returns none (every match is listed as omitted).
+    #[serde(default = "default_max_output_files")]
+    pub max_output_files: u32,
+    /// Most bytes of files a run returns through `outputs`; a file that would pass the cap is
+    /// listed as omitted; default 16 MiB.
+    #[serde(default = "default_max_output_files_bytes")]
+    pub max_output_files_bytes: u64,
     /// Runs executing at once in one runner; further requests wait for a slot; default 32.
     #[serde(default = "default_max_concurrent_runs")]
     pub max_concurrent_runs: u32,
@@ -101,6 +134,8 @@ impl Default for PolicyLimits {
             memory_mb: default_memory_mb(),
             max_memory_mb: default_max_memory_mb(),
             max_output_bytes: default_max_output_bytes(),
+            max_output_files: default_max_output_files(),
+            max_output_files_bytes: default_max_output_files_bytes(),
             max_concurrent_runs: default_max_concurrent_runs(),
         }
     }
@@ -220,6 +255,10 @@ pub enum Limit {
     MaxMemoryMb,
     /// `limits.max_output_bytes`
     MaxOutputBytes,
+    /// `limits.max_output_files`
+    MaxOutputFiles,
+    /// `limits.max_output_files_bytes`
+    MaxOutputFilesBytes,
     /// `limits.max_concurrent_runs`
     MaxConcurrentRuns,
     /// `scratch_quota_bytes`
@@ -235,6 +274,8 @@ impl Limit {
             Limit::MemoryMb => "limits.memory_mb",
             Limit::MaxMemoryMb => "limits.max_memory_mb",
             Limit::MaxOutputBytes => "limits.max_output_bytes",
+            Limit::MaxOutputFiles => "limits.max_output_files",
+            Limit::MaxOutputFilesBytes => "limits.max_output_files_bytes",
             Limit::MaxConcurrentRuns => "limits.max_concurrent_runs",
             Limit::ScratchQuotaBytes => "scratch_quota_bytes",
         }
@@ -315,28 +356,34 @@ fn is_normal_path(path: &Path) -> bool {
         .all(|c| matches!(c, Component::RootDir | Component::Normal(_)))
 }
 
-// Defaults, shared with the `PythonSandboxPool` schema so the resource and the file agree.
+// Serde defaults, shared with the `PythonSandboxPool` schema so the resource and the file agree.
 
 pub(crate) fn default_timeout_ms() -> u64 {
-    5_000
+    defaults::TIMEOUT_MS
 }
 pub(crate) fn default_max_timeout_ms() -> u64 {
-    60_000
+    defaults::MAX_TIMEOUT_MS
 }
 pub(crate) fn default_memory_mb() -> u64 {
-    128
+    defaults::MEMORY_MB
 }
 pub(crate) fn default_max_memory_mb() -> u64 {
-    1024
+    defaults::MAX_MEMORY_MB
 }
 pub(crate) fn default_max_output_bytes() -> u64 {
-    1024 * 1024
+    defaults::MAX_OUTPUT_BYTES
+}
+pub(crate) fn default_max_output_files() -> u32 {
+    defaults::MAX_OUTPUT_FILES
+}
+pub(crate) fn default_max_output_files_bytes() -> u64 {
+    defaults::MAX_OUTPUT_FILES_BYTES
 }
 pub(crate) fn default_max_concurrent_runs() -> u32 {
-    32
+    defaults::MAX_CONCURRENT_RUNS
 }
 fn default_scratch_quota_bytes() -> u64 {
-    DEFAULT_SCRATCH_QUOTA_BYTES
+    defaults::SCRATCH_QUOTA_BYTES
 }
 
 #[cfg(test)]

@@ -148,6 +148,15 @@ pub struct PythonSandboxPoolSpec {
     #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["name"]))]
     pub data_mounts: Vec<DataMount>,
 
+    /// Pure-Python packages every sandbox can import: a read-only volume holding a
+    /// `pip install --target` folder, shown to the guest at `/packages`, and the modules to
+    /// import into the runners' snapshot so a run pays nothing to import them. Runners refuse
+    /// to start when the folder holds native code. A runner snapshots and compiles the packages
+    /// when it starts (seconds to minutes for large packages; the image's precompiled snapshot
+    /// no longer applies), and its startup probe allows for that.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packages: Option<Packages>,
+
     /// Writable scratch space of the sandboxes (their `/work` directory, where request files
     /// land). When not set every run gets 64Mi.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -317,6 +326,18 @@ pub struct SandboxLimits {
     #[schemars(range(min = 1, max = 1_073_741_824))]
     pub max_output_bytes: u64,
 
+    /// Most files one run returns through its request's `outputs`; further matches are listed
+    /// as omitted. 0 returns none. Default 100.
+    #[serde(default = "policy::default_max_output_files")]
+    #[schemars(range(max = 100_000))]
+    pub max_output_files: u32,
+
+    /// Most bytes of files one run returns through its request's `outputs`; a file that would
+    /// pass the cap is listed as omitted. Default 16777216 (16 MiB).
+    #[serde(default = "policy::default_max_output_files_bytes")]
+    #[schemars(range(max = 1_073_741_824))]
+    pub max_output_files_bytes: u64,
+
     /// Runs one runner pod executes at once; further requests wait for a slot, then get 503.
     /// Default 32.
     #[serde(default = "policy::default_max_concurrent_runs")]
@@ -333,6 +354,8 @@ impl Default for SandboxLimits {
             memory_mb: limits.memory_mb,
             max_memory_mb: limits.max_memory_mb,
             max_output_bytes: limits.max_output_bytes,
+            max_output_files: limits.max_output_files,
+            max_output_files_bytes: limits.max_output_files_bytes,
             max_concurrent_runs: limits.max_concurrent_runs,
         }
     }
@@ -360,6 +383,58 @@ pub struct DataMount {
     /// A PersistentVolumeClaim in the pool's namespace, mounted read-only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persistent_volume_claim: Option<PvcSource>,
+}
+
+/// Most modules a pool may pre-import.
+pub const MAX_PREIMPORTS: usize = 64;
+
+/// A pool's own pure-Python packages.
+#[derive(KubeSchema, Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[x_kube(
+    validation = Rule::new("has(self.persistentVolumeClaim) != has(self.image)")
+        .message("packages needs exactly one of persistentVolumeClaim and image"),
+    validation = Rule::new("!has(self.subPath) || !self.subPath.matches('(^|/)[.][.](/|$)')")
+        .message("packages.subPath must stay inside the volume: no '..' parts")
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Packages {
+    /// A PersistentVolumeClaim in the pool's namespace holding the folder, mounted read-only
+    /// (ReadOnlyMany or ReadWriteMany when runners sit on several nodes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistent_volume_claim: Option<PvcSource>,
+
+    /// An OCI image whose files are the folder, mounted as an image volume. Image volumes are
+    /// beta in Kubernetes 1.33 and off by default (feature gate `ImageVolume`): use a
+    /// PersistentVolumeClaim on clusters without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageSource>,
+
+    /// Folder inside the volume that holds the packages; the volume's root when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253), regex(pattern = r"^[^/](.*[^/])?$"))]
+    pub sub_path: Option<String>,
+
+    /// Modules imported into each runner's snapshot, e.g. `[sympy, networkx]`: importing them
+    /// then costs a run nothing. Their memory is in every run from the start, so
+    /// `limits.memoryMb` must hold it (a runner that cannot says so and does not start).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64))]
+    #[schemars(inner(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")))]
+    #[schemars(extend("x-kubernetes-list-type" = "set"))]
+    pub preimport: Vec<String>,
+}
+
+/// An OCI image mounted read-only as a volume.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageSource {
+    /// The image or artifact reference, e.g. `registry.example/team/packages:1.2`.
+    #[schemars(length(min = 1, max = 1024))]
+    pub reference: String,
+
+    /// When the kubelet pulls it (Kubernetes' default when not set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_policy: Option<ImagePullPolicy>,
 }
 
 /// A ConfigMap to mount read-only.

@@ -22,9 +22,9 @@ pub struct RunRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stdin: Option<String>,
     /// Files created in the run's working directory (`/work`) before the program starts,
-    /// keyed by relative path.
+    /// keyed by relative path: text, or `{"base64": "..."}` for any bytes.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub files: BTreeMap<String, String>,
+    pub files: BTreeMap<String, FileContent>,
     /// Environment variables for the program; only names the policy allows are accepted.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
@@ -44,6 +44,52 @@ pub struct RunRequest {
     )]
     #[schemars(range(min = 1))]
     pub memory_mb: Option<u64>,
+    /// Files to return after the run: shell-style patterns relative to `/work` (`*` and `?`
+    /// within one path part, `[abc]`, `**` for any depth), e.g. `["*.png", "out/**/*.csv"]`.
+    /// The response's `files` holds what matched, within the server's caps; `files_omitted`
+    /// lists the rest with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<String>,
+}
+
+/// The contents of an input file: UTF-8 text as a plain string, or any bytes in base64.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum FileContent {
+    /// The file's text, written as UTF-8.
+    Text(String),
+    /// The file's bytes, base64-encoded (standard alphabet, with or without padding).
+    Base64 {
+        /// The encoded bytes.
+        base64: String,
+    },
+}
+
+impl<'de> Deserialize<'de> for FileContent {
+    /// By hand rather than `untagged`, whose error ("did not match any variant") does not say
+    /// what a file may be, and which would accept unknown keys beside `base64`.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde_json::Value;
+        match Value::deserialize(deserializer)? {
+            Value::String(text) => Ok(FileContent::Text(text)),
+            Value::Object(map) if map.len() == 1 => match map.into_iter().next() {
+                Some((key, Value::String(base64))) if key == "base64" => {
+                    Ok(FileContent::Base64 { base64 })
+                }
+                _ => Err(serde::de::Error::custom(FILE_CONTENT_SHAPE)),
+            },
+            _ => Err(serde::de::Error::custom(FILE_CONTENT_SHAPE)),
+        }
+    }
+}
+
+const FILE_CONTENT_SHAPE: &str =
+    "invalid file contents: expected a string of text or an object {\"base64\": \"...\"}";
+
+impl From<&str> for FileContent {
+    fn from(text: &str) -> Self {
+        FileContent::Text(text.to_string())
+    }
 }
 
 /// Reads a whole number that may be written `2000.0`: JSON Schema counts that as an integer and
@@ -93,6 +139,63 @@ pub struct RunResponse {
     pub truncated: bool,
     /// Time spent running the program, in milliseconds.
     pub duration_ms: f64,
+    /// The files the request's `outputs` matched and the caps let through, by path; present
+    /// when the request named `outputs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<OutputFile>>,
+    /// Files the request's `outputs` matched but the response does not carry, and why;
+    /// present when the request named `outputs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files_omitted: Option<Vec<OmittedFile>>,
+}
+
+/// A file a run left in `/work` that its request asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OutputFile {
+    /// Path relative to `/work`, with `/` between parts.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// How `content` is encoded: `utf-8` when the bytes are valid UTF-8, else `base64`.
+    pub encoding: Encoding,
+    /// The file's contents.
+    pub content: String,
+}
+
+/// How a returned file's `content` is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Encoding {
+    /// The bytes are valid UTF-8 and given as text.
+    #[serde(rename = "utf-8")]
+    Utf8,
+    /// The bytes are given in standard base64 with padding.
+    #[serde(rename = "base64")]
+    Base64,
+}
+
+/// A matched file the response does not carry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OmittedFile {
+    /// Path relative to `/work`.
+    pub path: String,
+    /// Size in bytes (of the link itself for a symbolic link).
+    pub size: u64,
+    /// Why it was left out.
+    pub reason: OmitReason,
+}
+
+/// Why a matched file was left out of the response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OmitReason {
+    /// Returning it would pass the server's `max_output_files_bytes`.
+    BytesLimit,
+    /// The server's `max_output_files` were already returned.
+    CountLimit,
+    /// A symbolic link: never followed, so a run cannot return files from outside `/work`.
+    Symlink,
+    /// Not a regular file (a FIFO, a socket).
+    NotARegularFile,
 }
 
 /// The origin's `res` object.
@@ -269,6 +372,35 @@ mod tests {
     fn origin_request_needs_only_code() {
         let req: RunRequest = serde_json::from_str(r#"{"code": "print(1)"}"#).unwrap();
         assert_eq!(req, RunRequest::new("print(1)"));
+    }
+
+    #[test]
+    fn files_may_be_text_or_base64() {
+        let req: RunRequest = serde_json::from_str(
+            r#"{"code": "", "files": {"a.txt": "hi", "b.bin": {"base64": "AAE="}}}"#,
+        )
+        .unwrap();
+        assert_eq!(req.files["a.txt"], FileContent::Text("hi".into()));
+        assert_eq!(
+            req.files["b.bin"],
+            FileContent::Base64 {
+                base64: "AAE=".into()
+            }
+        );
+        for bad in [r#"{"hex": "00"}"#, "3", r#"{"base64": "AA", "x": 1}"#] {
+            let body = format!(r#"{{"code": "", "files": {{"a": {bad}}}}}"#);
+            assert!(serde_json::from_str::<RunRequest>(&body).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn output_file_encodings_match_the_wire() {
+        assert_eq!(serde_json::to_value(Encoding::Utf8).unwrap(), "utf-8");
+        assert_eq!(serde_json::to_value(Encoding::Base64).unwrap(), "base64");
+        assert_eq!(
+            serde_json::to_value(OmitReason::NotARegularFile).unwrap(),
+            "not_a_regular_file"
+        );
     }
 
     #[test]

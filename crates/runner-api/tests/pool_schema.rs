@@ -120,6 +120,36 @@ fn a_data_mount_has_exactly_one_source() {
 }
 
 #[test]
+fn packages_have_one_source_a_path_inside_it_and_module_names() {
+    let one = "packages needs exactly one of persistentVolumeClaim and image";
+    assert_rejected(json!({"packages": {"preimport": ["a"]}}), one);
+    assert_rejected(
+        json!({"packages": {"persistentVolumeClaim": {"claimName": "p"},
+                            "image": {"reference": "r:1"}}}),
+        one,
+    );
+    for escape in ["..", "a/../../b", "a/.."] {
+        assert_rejected(
+            json!({"packages": {"persistentVolumeClaim": {"claimName": "p"}, "subPath": escape}}),
+            "packages.subPath must stay inside the volume",
+        );
+    }
+    assert!(
+        violations(
+            json!({"packages": {"image": {"reference": "r:1"}, "subPath": "a/..b",
+                                       "preimport": ["sympy", "dateutil.parser"]}})
+        )
+        .is_empty()
+    );
+    let schema = schema();
+    let preimport =
+        &schema["properties"]["spec"]["properties"]["packages"]["properties"]["preimport"];
+    assert_eq!(preimport["maxItems"], 64);
+    let pattern = preimport["items"]["pattern"].as_str().unwrap();
+    assert!(pattern.starts_with("^[A-Za-z_]"), "{pattern}");
+}
+
+#[test]
 fn a_caller_rule_selects_something() {
     assert_rejected(
         json!({"allowedCallers": [{}]}),
@@ -223,6 +253,11 @@ fn spec_defaults_match_the_policy_defaults() {
     assert_eq!(spec.limits.memory_mb, defaults.memory_mb);
     assert_eq!(spec.limits.max_memory_mb, defaults.max_memory_mb);
     assert_eq!(spec.limits.max_output_bytes, defaults.max_output_bytes);
+    assert_eq!(spec.limits.max_output_files, defaults.max_output_files);
+    assert_eq!(
+        spec.limits.max_output_files_bytes,
+        defaults.max_output_files_bytes
+    );
     assert_eq!(
         spec.limits.max_concurrent_runs,
         defaults.max_concurrent_runs

@@ -14,8 +14,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use runner_api::Outcome;
-use runner_node::sandbox::{self, Input, Limits};
-use runner_node::{Config, Runtime};
+use runner_node::plan::RunPlan;
+use runner_node::record::{Limits, Report};
+use runner_node::{Config, Interpreter, sandbox};
 use serde_json::json;
 use wasmtime::{Engine, Linker, Module, Store};
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -35,11 +36,11 @@ t = time.perf_counter()\nfib(27)\nprint(time.perf_counter() - t)";
 async fn main() -> anyhow::Result<()> {
     let python_dir = std::env::var_os("RUNNER_PYTHON_DIR").expect("RUNNER_PYTHON_DIR is set");
     let mut config = Config::with_python_dir(python_dir);
-    config.max_concurrent_runs = CONCURRENT_SANDBOXES;
+    config.max_concurrent_runs = CONCURRENT_SANDBOXES as u32;
     let policy = config.policy()?;
     let slots = policy.limits.max_concurrent_runs;
     let loader = config.clone();
-    let runtime = tokio::task::spawn_blocking(move || Runtime::load(&loader, slots)).await??;
+    let runtime = tokio::task::spawn_blocking(move || Interpreter::load(&loader, slots)).await??;
     let limits = Limits {
         timeout: Duration::from_secs(60),
         memory_bytes: 256 << 20,
@@ -95,21 +96,17 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run(
-    runtime: &Arc<Runtime>,
+    runtime: &Arc<Interpreter>,
     policy: &runner_api::policy::SandboxPolicy,
     code: &str,
     limits: Limits,
-) -> anyhow::Result<sandbox::Report> {
-    let input = Input {
-        code: code.into(),
-        ..Input::default()
-    };
-    Ok(sandbox::run(runtime, policy, input, limits).await?)
+) -> anyhow::Result<Report> {
+    Ok(sandbox::run(runtime, policy, RunPlan::with_limits(code, limits)).await?)
 }
 
 /// Extra PSS of the process per sandbox while [`CONCURRENT_SANDBOXES`] runs sleep at once.
 async fn pss_per_sandbox(
-    runtime: &Arc<Runtime>,
+    runtime: &Arc<Interpreter>,
     policy: &runner_api::policy::SandboxPolicy,
     limits: Limits,
 ) -> anyhow::Result<f64> {

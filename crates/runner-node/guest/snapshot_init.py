@@ -17,6 +17,22 @@ PRELOAD = (
 for name in PRELOAD:
     __import__(name)
 
+# The runner's own packages, read-only: after the standard library (a package cannot replace a
+# standard module) and before the runtime's site-packages (a pool may bring a newer version of
+# one of the runtime's distributions).
+PACKAGES = os.environ.get("RUNNER_PACKAGES")
+if PACKAGES:
+    site = next((i for i, p in enumerate(sys.path) if p.endswith("site-packages")), len(sys.path))
+    sys.path.insert(site, PACKAGES)
+
+# Pre-imports the runtime and the runner ask for: what they cost is paid here, once.
+for name in os.environ.get("RUNNER_PREIMPORT", "").split():
+    try:
+        __import__(name)
+    except BaseException as error:  # noqa: BLE001 - any failure stops the snapshot with its reason
+        print(f"pre-importing {name!r} failed: {type(error).__name__}: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+
 # As `python -c` does: the working directory comes first on sys.path (resolved at each import).
 sys.path.insert(0, "")
 
@@ -34,10 +50,23 @@ def enter(argv, environ):
     os.environ._data.clear()
     os.environ._data.update(environ)
     os.chdir(WORK_DIR)
-    # random's module-level generator was seeded at snapshot time: reseed from this run's
-    # os.urandom, so no two runs share a sequence. (os.urandom, uuid4 and secrets read fresh
-    # host randomness on every call.)
+    reseed()
+
+
+def reseed():
+    """Gives this run its own random state where the snapshot froze one.
+
+    Module-level generators seeded at import time would replay the same sequence in every run:
+    random's, numpy's legacy global one, and tempfile's name sequence (keyed by a pid that is
+    always 42 here). os.urandom, uuid4 and secrets read fresh host randomness on every call.
+    """
     random.seed()
+    tempfile = sys.modules.get("tempfile")
+    if tempfile is not None:
+        tempfile._name_sequence = None
+    numpy_random = sys.modules.get("numpy.random")
+    if numpy_random is not None:
+        numpy_random.seed()
 
 
 def leave():

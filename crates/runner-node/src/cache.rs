@@ -3,11 +3,12 @@
 //! before snapshotting and compiling afresh (several seconds).
 //!
 //! Every artefact `FILE` has a `FILE.meta` beside it naming its key and its SHA-256. The key is a
-//! digest of everything the artefact is made from: python.wasm, the stdlib build, the snapshot's
-//! init source, runner-node's version and the engine's compatibility hash (wasmtime version,
-//! target CPU features, settings) plus the compile settings that hash leaves out. An artefact whose key differs (stale), whose bytes do not
-//! match their digest (corrupt, truncated) or that wasmtime refuses (built for another CPU) is
-//! reported and replaced, never run.
+//! digest of everything the artefact is made from ([`key`]: the parts the caller names, which
+//! [`crate::engine`] makes python.wasm, BUILD-INFO, the init source, the packages' digest, the
+//! pre-imports and the compile settings wasmtime's hash leaves out; then runner-node's version and
+//! the engine's compatibility hash: wasmtime version, target CPU features, settings). An artefact
+//! whose key differs (stale), whose bytes do not match their digest (corrupt, truncated) or that
+//! wasmtime refuses (built for another CPU) is reported and replaced, never run.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -16,8 +17,7 @@ use std::time::Instant;
 use sha2::{Digest, Sha256};
 use wasmtime::{Engine, Module};
 
-use crate::config::Config;
-use crate::{Error, Result, snapshot};
+use crate::{Error, Result};
 
 /// What `runner-node precompile` wrote.
 #[derive(Debug)]
@@ -28,36 +28,51 @@ pub struct Precompiled {
     pub bytes: usize,
 }
 
-/// The compiled snapshot for `config`'s interpreter: from `--precompiled`, the module cache, or
-/// built now (and then cached).
-pub fn load(engine: &Engine, config: &Config) -> Result<Module> {
-    let wasm = read(&config.python_wasm())?;
-    let key = artefact_key(engine, config, &wasm);
-    if let Some(path) = &config.precompiled {
-        match load_artefact(engine, path, &key) {
+/// Where compiled artefacts may already be: a `--precompiled` file, then the module cache.
+#[derive(Clone, Copy, Debug)]
+pub struct Places<'a> {
+    /// The `--precompiled` file, if any.
+    pub precompiled: Option<&'a Path>,
+    /// The module cache folder, unless disabled.
+    pub cache_dir: Option<&'a Path>,
+}
+
+/// The compiled snapshot under `key`: from `places`, or made now by `build` (which returns a
+/// compiled artefact of `engine`) and then cached.
+pub fn load(
+    engine: &Engine,
+    key: &str,
+    places: Places<'_>,
+    build: impl FnOnce() -> Result<Vec<u8>>,
+) -> Result<Module> {
+    if let Some(path) = places.precompiled {
+        match load_artefact(engine, path, key) {
             Ok(module) => return Ok(module),
             Err(err) => tracing::warn!(path = %path.display(), error = %err,
                 "precompiled interpreter unusable, falling back to the module cache"),
         }
     }
-    let cached = config
-        .module_cache_dir()
+    let cached = places
+        .cache_dir
         .map(|dir| dir.join(format!("python-{key}.cwasm")));
     // Held while building: processes starting together (a test run, a scaled-up node) build
     // the snapshot once and the others load it.
     let mut _build_lock = None;
     if let Some(path) = &cached {
-        if let Some(module) = load_cached(engine, path, &key) {
+        if let Some(module) = load_cached(engine, path, key) {
             return Ok(module);
         }
         _build_lock = lock_beside(path);
-        if let Some(module) = load_cached(engine, path, &key) {
+        if let Some(module) = load_cached(engine, path, key) {
             return Ok(module);
         }
     }
-    let artefact = build(engine, config, &wasm)?;
+    let started = Instant::now();
+    let artefact = build()?;
+    tracing::info!(elapsed = ?started.elapsed(), bytes = artefact.len(),
+        "snapshotted and compiled the interpreter");
     if let Some(path) = &cached
-        && let Err(err) = store(path, &artefact, &key)
+        && let Err(err) = store(path, &artefact, key)
     {
         tracing::warn!(path = %path.display(), error = %err, "cannot cache the compiled interpreter");
     }
@@ -67,30 +82,13 @@ pub fn load(engine: &Engine, config: &Config) -> Result<Module> {
     module.map_err(Error::wasm("loading the compiled interpreter"))
 }
 
-/// Builds the artefact for `config`'s interpreter and writes it to `output` (`runner-node
-/// precompile`).
-pub fn precompile(engine: &Engine, config: &Config, output: &Path) -> Result<Precompiled> {
-    let wasm = read(&config.python_wasm())?;
-    let key = artefact_key(engine, config, &wasm);
-    let artefact = build(engine, config, &wasm)?;
-    store(output, &artefact, &key).map_err(|e| Error::io(output, e))?;
+/// Writes `artefact` under `key` to `output` (`runner-node precompile`).
+pub fn write(output: &Path, artefact: &[u8], key: &str) -> Result<Precompiled> {
+    store(output, artefact, key).map_err(|e| Error::io(output, e))?;
     Ok(Precompiled {
-        key,
+        key: key.to_string(),
         bytes: artefact.len(),
     })
-}
-
-/// Snapshots the interpreter and compiles the snapshot for `engine`.
-fn build(engine: &Engine, config: &Config, wasm: &[u8]) -> Result<Vec<u8>> {
-    let started = Instant::now();
-    let snapshot = snapshot::build(wasm, &config.python_lib())?;
-    let snapshotted = started.elapsed();
-    let artefact = engine
-        .precompile_module(&snapshot)
-        .map_err(Error::wasm("compiling the interpreter snapshot"))?;
-    tracing::info!(?snapshotted, total = ?started.elapsed(), snapshot_bytes = snapshot.len(),
-        "snapshotted and compiled the interpreter");
-    Ok(artefact)
 }
 
 /// The cached artefact at `path`, if it exists and is sound (a bad one is reported).
@@ -127,17 +125,16 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(path, e))
 }
 
-/// The digest of everything an artefact is made from (see the module docs), in hex.
-fn artefact_key(engine: &Engine, config: &Config, wasm: &[u8]) -> String {
+/// The key of an artefact made from `parts` (see the module docs) for `engine`, in hex: the
+/// parts, runner-node's version and the engine's compatibility hash.
+pub fn key(engine: &Engine, parts: &[&[u8]]) -> String {
     let mut digest = DigestHasher(Sha256::new());
-    digest.0.update(wasm);
-    // The stdlib build the snapshot imported from (its recipe key and module digests).
-    digest
-        .0
-        .update(std::fs::read(config.python_dir.join("BUILD-INFO")).unwrap_or_default());
-    digest.0.update(snapshot::INIT_SOURCE);
+    for part in parts {
+        // Length-prefixed, so no two different lists of parts digest alike.
+        digest.0.update((part.len() as u64).to_le_bytes());
+        digest.0.update(part);
+    }
     digest.0.update(env!("CARGO_PKG_VERSION"));
-    digest.0.update(crate::engine::COMPILE_SETTINGS);
     engine.precompile_compatibility_hash().hash(&mut digest);
     hex(&digest.0.finalize()[..16])
 }

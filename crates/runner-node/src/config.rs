@@ -10,32 +10,9 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use runner_api::policy::{DEFAULT_SCRATCH_QUOTA_BYTES, Limit, PolicyLimits, SandboxPolicy};
+use runner_api::policy::{Limit, PolicyLimits, SandboxPolicy, defaults};
 
 use crate::{Error, Result};
-
-/// Reads and checks a policy file: [`SandboxPolicy::from_yaml`] (unknown fields refused, limits
-/// coherent), then every data mount's host folder must exist.
-pub fn load_policy(path: &Path) -> Result<SandboxPolicy> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    policy_from_text(path, &text)
-}
-
-/// Checks the contents `text` of the policy file at `path` (named in errors), as
-/// [`load_policy`] does.
-pub fn policy_from_text(path: &Path, text: &str) -> Result<SandboxPolicy> {
-    let invalid =
-        |message: String| Error::Config(format!("policy file {}: {message}", path.display()));
-    let policy = SandboxPolicy::from_yaml(text).map_err(|e| invalid(e.to_string()))?;
-    if let Some(mount) = policy.data_mounts.iter().find(|m| !m.host_path.is_dir()) {
-        return Err(invalid(format!(
-            "data mount {:?}: {} is not a folder",
-            mount.name,
-            mount.host_path.display()
-        )));
-    }
-    Ok(policy)
-}
 
 /// `runner-node`: runs untrusted Python in a fresh WebAssembly sandbox per request.
 #[derive(Clone, Debug, Parser)]
@@ -68,6 +45,17 @@ pub struct Config {
     #[arg(long, env = "RUNNER_PYTHON_DIR")]
     pub python_dir: PathBuf,
 
+    /// Folder of pure-Python packages (a `pip install --target` folder) every run can import:
+    /// shown read-only at `/packages`, on `sys.path` after the standard library and before the
+    /// runtime's own site-packages. A distribution with native code is refused at start.
+    #[arg(long, env = "RUNNER_SITE_PACKAGES", global = true)]
+    pub site_packages: Option<PathBuf>,
+
+    /// Modules imported into the interpreter snapshot (comma-separated), so importing them costs
+    /// a run nothing: e.g. `sympy,networkx`. Their memory raises the floor under `memory_mb`.
+    #[arg(long, env = "RUNNER_PREIMPORT", value_delimiter = ',', global = true)]
+    pub preimport: Vec<String>,
+
     /// Folder where the compiled interpreter snapshot is cached between starts; empty disables
     /// the cache. Defaults to `$XDG_CACHE_HOME/python-sandbox/modules` (or `~/.cache/...`).
     #[arg(long, env = "RUNNER_MODULE_CACHE", global = true, value_parser = any_path())]
@@ -87,28 +75,38 @@ pub struct Config {
     pub work_root: Option<PathBuf>,
 
     /// Wall-time limit of a run when the request names none, in milliseconds.
-    #[arg(long, env = "RUNNER_TIMEOUT_MS", default_value_t = 5_000)]
+    #[arg(long, env = "RUNNER_TIMEOUT_MS", default_value_t = defaults::TIMEOUT_MS)]
     pub timeout_ms: u64,
 
     /// Largest `timeout_ms` a request may ask for.
-    #[arg(long, env = "RUNNER_MAX_TIMEOUT_MS", default_value_t = 60_000)]
+    #[arg(long, env = "RUNNER_MAX_TIMEOUT_MS", default_value_t = defaults::MAX_TIMEOUT_MS)]
     pub max_timeout_ms: u64,
 
     /// Linear-memory limit of a run when the request names none, in MiB.
-    #[arg(long, env = "RUNNER_MEMORY_MB", default_value_t = 128)]
+    #[arg(long, env = "RUNNER_MEMORY_MB", default_value_t = defaults::MEMORY_MB)]
     pub memory_mb: u64,
 
     /// Largest `memory_mb` a request may ask for (at most 4096, the wasm32 address space).
-    #[arg(long, env = "RUNNER_MAX_MEMORY_MB", default_value_t = 1024)]
+    #[arg(long, env = "RUNNER_MAX_MEMORY_MB", default_value_t = defaults::MAX_MEMORY_MB)]
     pub max_memory_mb: u64,
 
     /// Most bytes of stdout + stderr kept per run; at the cap the run is stopped.
-    #[arg(long, env = "RUNNER_MAX_OUTPUT_BYTES", default_value_t = 1024 * 1024)]
-    pub max_output_bytes: usize,
+    #[arg(long, env = "RUNNER_MAX_OUTPUT_BYTES", default_value_t = defaults::MAX_OUTPUT_BYTES)]
+    pub max_output_bytes: u64,
+
+    /// Most files a run returns through its request's `outputs`; further matches are listed as
+    /// omitted (0: none are returned).
+    #[arg(long, env = "RUNNER_MAX_OUTPUT_FILES", default_value_t = defaults::MAX_OUTPUT_FILES)]
+    pub max_output_files: u32,
+
+    /// Most bytes of files a run returns through its request's `outputs`; a file that would pass
+    /// the cap is listed as omitted.
+    #[arg(long, env = "RUNNER_MAX_OUTPUT_FILES_BYTES", default_value_t = defaults::MAX_OUTPUT_FILES_BYTES)]
+    pub max_output_files_bytes: u64,
 
     /// Most bytes of `files` a request may bring into the run's `/work` (checked on admission,
     /// 422 beyond it); see docs/security.md for what bounds the guest's own writes.
-    #[arg(long, env = "RUNNER_SCRATCH_QUOTA_BYTES", default_value_t = DEFAULT_SCRATCH_QUOTA_BYTES)]
+    #[arg(long, env = "RUNNER_SCRATCH_QUOTA_BYTES", default_value_t = defaults::SCRATCH_QUOTA_BYTES)]
     pub scratch_quota_bytes: u64,
 
     /// WebAssembly stack available to a run, in KiB; deeper recursion in the interpreter ends
@@ -122,8 +120,8 @@ pub struct Config {
     pub wasm_stack_kb: usize,
 
     /// Runs executing at once; further requests wait for a slot.
-    #[arg(long, env = "RUNNER_MAX_CONCURRENT_RUNS", default_value_t = 32)]
-    pub max_concurrent_runs: usize,
+    #[arg(long, env = "RUNNER_MAX_CONCURRENT_RUNS", default_value_t = defaults::MAX_CONCURRENT_RUNS)]
+    pub max_concurrent_runs: u32,
 
     /// How long a request may wait for a run slot before it is answered 503, in milliseconds.
     #[arg(long, env = "RUNNER_QUEUE_TIMEOUT_MS", default_value_t = 10_000)]
@@ -214,6 +212,8 @@ fn flag_name(limit: Limit) -> &'static str {
         Limit::MemoryMb => "--memory-mb",
         Limit::MaxMemoryMb => "--max-memory-mb",
         Limit::MaxOutputBytes => "--max-output-bytes",
+        Limit::MaxOutputFiles => "--max-output-files",
+        Limit::MaxOutputFilesBytes => "--max-output-files-bytes",
         Limit::MaxConcurrentRuns => "--max-concurrent-runs",
         Limit::ScratchQuotaBytes => "--scratch-quota-bytes",
     }
@@ -243,6 +243,16 @@ pub enum Command {
 fn any_path() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
     use clap::builder::TypedValueParser as _;
     clap::builder::OsStringValueParser::new().map(PathBuf::from)
+}
+
+/// `a`, `a.b_c`: what `import` accepts (ASCII identifiers; enough for the names a runner is
+/// configured with).
+fn is_module_name(name: &str) -> bool {
+    name.split('.').all(|part| {
+        let mut chars = part.chars();
+        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }
 
 /// How log lines are written.
@@ -282,7 +292,7 @@ impl Config {
     /// The sandbox policy in force: the policy file if one is given, else the flags.
     pub fn policy(&self) -> Result<SandboxPolicy> {
         match &self.policy_file {
-            Some(path) => load_policy(path),
+            Some(path) => crate::policy::load(path),
             None => Ok(self.flags_policy()),
         }
     }
@@ -295,8 +305,10 @@ impl Config {
                 max_timeout_ms: self.max_timeout_ms,
                 memory_mb: self.memory_mb,
                 max_memory_mb: self.max_memory_mb,
-                max_output_bytes: self.max_output_bytes as u64,
-                max_concurrent_runs: u32::try_from(self.max_concurrent_runs).unwrap_or(u32::MAX),
+                max_output_bytes: self.max_output_bytes,
+                max_output_files: self.max_output_files,
+                max_output_files_bytes: self.max_output_files_bytes,
+                max_concurrent_runs: self.max_concurrent_runs,
             },
             allowed_env: self.allow_env.clone(),
             scratch_quota_bytes: self.scratch_quota_bytes,
@@ -346,6 +358,11 @@ impl Config {
             return invalid(format!(
                 "--admin-port ({}) must differ from --port",
                 self.port
+            ));
+        }
+        if let Some(name) = self.preimport.iter().find(|n| !is_module_name(n)) {
+            return invalid(format!(
+                "--preimport: {name:?} is not a module name (dotted Python identifiers)"
             ));
         }
         let wasm = self.python_wasm();
@@ -505,6 +522,25 @@ mod tests {
     fn missing_interpreter_names_the_build_script() {
         let err = config().validate().unwrap_err().to_string();
         assert!(err.contains("python-wasi/build.sh"), "{err}");
+    }
+
+    #[test]
+    fn preimports_must_be_module_names() {
+        let c = Config::parse_from(["runner-node", "--python-dir", "/p", "--preimport", "a.b,_c"]);
+        assert_eq!(c.preimport, ["a.b", "_c"]);
+        for bad in ["a-b", "1x", "a..b", ""] {
+            let mut c = config();
+            c.preimport = vec![bad.into()];
+            let err = c.validate().unwrap_err().to_string();
+            assert!(err.contains("--preimport"), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn limit_defaults_come_from_runner_api() {
+        let c = config();
+        assert_eq!(c.flags_policy().limits, PolicyLimits::default());
+        assert_eq!(c.scratch_quota_bytes, defaults::SCRATCH_QUOTA_BYTES);
     }
 
     #[test]

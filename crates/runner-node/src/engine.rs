@@ -1,19 +1,22 @@
 //! What is built once per process: the wasmtime [`Engine`] (pooling allocator, copy-on-write
 //! memory images), the compiled interpreter snapshot (see [`crate::snapshot`], loaded from disk
 //! by [`crate::cache`] when possible), the WASI [`Linker`] and the resulting [`InstancePre`],
-//! plus the epoch ticker that drives wall-time limits.
+//! plus the epoch ticker that drives wall-time limits. [`Interpreter`] holds them with the
+//! runtime they were made from and the folders every run is shown.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::{
-    Config as WasmConfig, Enabled, Engine, InstanceAllocationStrategy, InstancePre, Linker,
+    Config as WasmConfig, Enabled, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module,
     OptLevel, PoolingAllocationConfig,
 };
 
 use crate::config::Config;
-use crate::sandbox::HostState;
+use crate::guest::HostState;
+use crate::packages::{self, Distribution};
+use crate::runtime::Runtime;
 use crate::{Error, Result, cache, snapshot};
 
 /// How often the epoch advances. A run overshoots its wall-time limit by at most about one
@@ -34,7 +37,7 @@ const DENSE_IMAGE_BYTES: u64 = 256 << 20;
 
 /// Compile-time settings that wasmtime's compatibility hash does not cover (it ignores the dense
 /// image size): part of every compiled artefact's key, so changing one recompiles.
-pub const COMPILE_SETTINGS: &str = "dense-image-bytes=268435456";
+const COMPILE_SETTINGS: &str = "dense-image-bytes=268435456";
 const _: () = assert!(DENSE_IMAGE_BYTES == 268_435_456, "update COMPILE_SETTINGS");
 
 /// Bytes at the bottom of a slot's linear memory that stay mapped between runs, their dirty
@@ -48,11 +51,15 @@ const KEEP_RESIDENT_BYTES: usize = 32 << 20;
 const POOL_TABLE_ELEMENTS: usize = 20_000;
 
 /// The loaded interpreter, shared by every run of the process.
-pub struct Runtime {
+pub struct Interpreter {
     pub(crate) engine: Engine,
     pub(crate) pre: InstancePre<HostState>,
-    /// The host folder preopened read-only as the guest's `/usr/local/lib`.
-    pub(crate) python_lib: PathBuf,
+    /// The runtime it was made from.
+    pub runtime: Runtime,
+    /// The runner's own packages, when it has any.
+    pub packages: Option<Packages>,
+    /// Every module imported into the snapshot: the runtime's, then the runner's.
+    pub preimport: Vec<String>,
     /// The host folder under which each run's `/work` is made.
     pub(crate) work_root: PathBuf,
     /// Linear memory every run starts with (the snapshot's heap): no `memory_mb` below it can
@@ -60,16 +67,26 @@ pub struct Runtime {
     pub snapshot_memory_bytes: u64,
 }
 
-impl Runtime {
-    /// Loads (or snapshots and compiles) the interpreter and prepares it for instantiation,
-    /// with instance slots for `slots` concurrent runs.
+/// The runner's packages as runs see them.
+#[derive(Debug)]
+pub struct Packages {
+    /// The compiled copy preopened read-only at `/packages`.
+    pub prepared: packages::Prepared,
+    /// What it holds.
+    pub distributions: Vec<Distribution>,
+}
+
+impl Interpreter {
+    /// Loads (or snapshots and compiles) the interpreter of `config` and prepares it for
+    /// instantiation, with instance slots for `slots` concurrent runs.
     pub fn load(config: &Config, slots: u32) -> Result<Arc<Self>> {
         let engine =
             Engine::new(&engine_config(config, slots)).map_err(Error::wasm("creating engine"))?;
-        let module = cache::load(&engine, config)?;
-        let snapshot_memory_bytes = snapshot::initial_memory_bytes(&module).ok_or_else(|| {
-            Error::Snapshot("the compiled interpreter exports no linear memory".into())
-        })?;
+        let made = make(&engine, config, Artefact::Cached)?;
+        let snapshot_memory_bytes =
+            snapshot::initial_memory_bytes(&made.module).ok_or_else(|| {
+                Error::Snapshot("the compiled interpreter exports no linear memory".into())
+            })?;
 
         let mut linker = Linker::<HostState>::new(&engine);
         wasmtime_wasi::p1::add_to_linker_async(&mut linker, |state: &mut HostState| {
@@ -77,18 +94,138 @@ impl Runtime {
         })
         .map_err(Error::wasm("linking WASI"))?;
         let pre = linker
-            .instantiate_pre(&module)
+            .instantiate_pre(&made.module)
             .map_err(Error::wasm("resolving the interpreter's imports"))?;
 
         spawn_epoch_ticker(&engine);
-        Ok(Arc::new(Runtime {
+        Ok(Arc::new(Interpreter {
             engine,
             pre,
-            python_lib: config.python_lib(),
+            runtime: made.runtime,
+            packages: made.packages,
+            preimport: made.preimport,
             work_root: config.work_root(),
             snapshot_memory_bytes,
         }))
     }
+
+    /// The host folder preopened read-only as the guest's `/usr/local/lib`.
+    pub(crate) fn lib(&self) -> PathBuf {
+        self.runtime.lib()
+    }
+
+    /// The compiled packages folder preopened at `/packages`, if any.
+    pub(crate) fn packages_dir(&self) -> Option<&Path> {
+        self.packages.as_ref().map(|p| p.prepared.dir.as_path())
+    }
+}
+
+/// Snapshots and compiles the interpreter of `config` into `output` (`runner-node precompile`).
+pub fn precompile(config: &Config, slots: u32, output: &Path) -> Result<cache::Precompiled> {
+    let engine =
+        Engine::new(&engine_config(config, slots)).map_err(Error::wasm("creating engine"))?;
+    let made = make(&engine, config, Artefact::Fresh(output))?;
+    Ok(made.written.expect("a fresh artefact is written"))
+}
+
+/// Where [`make`] gets the compiled snapshot.
+enum Artefact<'a> {
+    /// From `--precompiled`, the module cache, or built and cached.
+    Cached,
+    /// Built now and written to this file.
+    Fresh(&'a Path),
+}
+
+/// What [`make`] made.
+struct Made {
+    runtime: Runtime,
+    packages: Option<Packages>,
+    preimport: Vec<String>,
+    module: Module,
+    written: Option<cache::Precompiled>,
+}
+
+/// The runtime, packages and compiled snapshot `config` names.
+fn make(engine: &Engine, config: &Config, artefact: Artefact<'_>) -> Result<Made> {
+    let runtime = Runtime::open(&config.python_dir)?;
+    let wasm =
+        std::fs::read(runtime.python_wasm()).map_err(|e| Error::io(runtime.python_wasm(), e))?;
+    let mut preimport = runtime.preimport.clone();
+    preimport.extend(config.preimport.iter().cloned());
+    let source = config
+        .site_packages
+        .as_deref()
+        .map(packages::Source::scan)
+        .transpose()?;
+    let packages = match &source {
+        None => None,
+        Some(source) => {
+            let lib = runtime.lib();
+            let prepared = packages::prepare(
+                source,
+                config.module_cache_dir().as_deref(),
+                &config.work_root(),
+                |dir| snapshot::compile_packages(&wasm, &lib, dir),
+            )?;
+            Some(Packages {
+                prepared,
+                distributions: source.distributions.clone(),
+            })
+        }
+    };
+    let digest = source
+        .as_ref()
+        .map(|s| s.digest.as_str())
+        .unwrap_or_default();
+    let key = cache::key(
+        engine,
+        &[
+            &wasm,
+            runtime.build_info.as_bytes(),
+            snapshot::INIT_SOURCE.as_bytes(),
+            digest.as_bytes(),
+            preimport.join(" ").as_bytes(),
+            COMPILE_SETTINGS.as_bytes(),
+        ],
+    );
+    let lib = runtime.lib();
+    let build = || -> Result<Vec<u8>> {
+        let inputs = snapshot::Inputs {
+            lib: &lib,
+            packages: packages.as_ref().map(|p| p.prepared.dir.as_path()),
+            preimport: &preimport,
+        };
+        let snapshot = snapshot::build(&wasm, inputs)?;
+        engine
+            .precompile_module(&snapshot)
+            .map_err(Error::wasm("compiling the interpreter snapshot"))
+    };
+    let (module, written) = match artefact {
+        Artefact::Cached => {
+            let cache_dir = config.module_cache_dir();
+            let places = cache::Places {
+                precompiled: config.precompiled.as_deref(),
+                cache_dir: cache_dir.as_deref(),
+            };
+            (cache::load(engine, &key, places, build)?, None)
+        }
+        Artefact::Fresh(output) => {
+            let artefact = build()?;
+            let written = cache::write(output, &artefact, &key)?;
+            // SAFETY: `artefact` was produced by `Engine::precompile_module` on this engine.
+            #[allow(unsafe_code)]
+            let module = unsafe { Module::deserialize(engine, &artefact) };
+            let module = module.map_err(Error::wasm("loading the compiled interpreter"))?;
+            (module, Some(written))
+        }
+    };
+    Ok(Made {
+        runtime,
+        packages,
+        preimport,
+        module,
+        written,
+    })
 }
 
 /// The engine every compiled artefact is made for and every run executes on.

@@ -2,15 +2,25 @@
 //! request.
 //!
 //! ```text
-//!   POST /run ──► routes ──► admission ──► sandbox::run ──► Report ──► JSON
-//!                 (parse,     (bounded      (fresh Store:
-//!                  limits)     slots)        WASI ctx, limits,
-//!                                            output capture)
-//!                                  ▲      each run: a copy-on-write instance of
-//!                                  │      the initialised interpreter's snapshot
-//!   built once at start:  engine::Runtime (Engine with a pooling allocator, the compiled
-//!                         snapshot from cache / snapshot, Linker, InstancePre)
+//!   POST /run ──► routes ──► plan ──► admission ──► sandbox::run ──► record::Report ──► JSON
+//!                 (HTTP,     (request    (bounded    (fresh Store, WASI ctx,
+//!                  auth)      + policy)   slots)      limits, capture, /work)
+//!                                                          ▲ a copy-on-write instance of
+//!                                                          │ the interpreter's snapshot
+//!   built once at start:  engine::Interpreter (runtime + packages, the compiled snapshot
+//!                         from cache or snapshot, Engine with a pooling allocator, InstancePre)
 //! ```
+//!
+//! Modules in layers; each imports only from the layers below it:
+//!
+//! | layer | modules |
+//! |---|---|
+//! | HTTP | `routes`, `serve`, `openapi`, `environment`, `probe` |
+//! | a run | `sandbox` (executes a plan), `workdir` (its `/work`), `admission` |
+//! | checked input | `plan` (request + policy → run plan), `policy` (the policy in force) |
+//! | the interpreter | `engine` (Interpreter), `cache`, `snapshot`, `packages`, `runtime` |
+//! | records | `record` (limits, report), `telemetry`, `metrics`, `capture` |
+//! | bottom | `guest` (layout, host state), `config` (flags) |
 //!
 //! [`Server::bind`] validates the configuration, loads the interpreter and binds the socket;
 //! [`Server::run`] serves until its shutdown future resolves, then drains in-flight runs. The
@@ -27,20 +37,26 @@ pub mod cache;
 pub mod capture;
 pub mod config;
 pub mod engine;
-pub mod files;
+pub mod environment;
+pub mod guest;
 pub mod metrics;
 pub mod openapi;
+pub mod packages;
+pub mod plan;
 pub mod policy;
 pub mod probe;
+pub mod record;
 pub mod routes;
+pub mod runtime;
 pub mod sandbox;
 pub mod serve;
 pub mod shutdown;
 pub mod snapshot;
 pub mod telemetry;
+pub mod workdir;
 
 pub use config::Config;
-pub use engine::Runtime;
+pub use engine::Interpreter;
 
 /// Everything that can go wrong in `runner-node`.
 #[derive(Debug, thiserror::Error)]
@@ -111,13 +127,9 @@ impl Error {
 pub async fn precompile(config: Config, output: PathBuf) -> Result<cache::Precompiled> {
     config.validate()?;
     let slots = config.policy()?.limits.max_concurrent_runs;
-    tokio::task::spawn_blocking(move || {
-        let engine = wasmtime::Engine::new(&engine::engine_config(&config, slots))
-            .map_err(Error::wasm("creating engine"))?;
-        cache::precompile(&engine, &config, &output)
-    })
-    .await
-    .map_err(|e| Error::Config(format!("precompiling panicked: {e}")))?
+    tokio::task::spawn_blocking(move || engine::precompile(&config, slots, &output))
+        .await
+        .map_err(|e| Error::Config(format!("precompiling panicked: {e}")))?
 }
 
 /// Most open connections on the admin port: scrapers and probes, a handful at a time.
@@ -138,10 +150,16 @@ impl Server {
         let policy = config.policy()?;
         let loader = config.clone();
         let slots = policy.limits.max_concurrent_runs;
-        let runtime = tokio::task::spawn_blocking(move || Runtime::load(&loader, slots))
+        let interpreter = tokio::task::spawn_blocking(move || Interpreter::load(&loader, slots))
             .await
             .map_err(|e| Error::Config(format!("loading the interpreter panicked: {e}")))??;
-        sandbox::self_check(&runtime, &policy).await?;
+        let floor = interpreter.snapshot_memory_bytes;
+        let what = match &config.policy_file {
+            Some(path) => format!("policy file {}: limits.memory_mb", path.display()),
+            None => "--memory-mb".into(),
+        };
+        policy::check_floor(&policy, floor, &what).map_err(Error::Config)?;
+        sandbox::self_check(&interpreter, &policy).await?;
         let bind = |addr: SocketAddr, what: &'static str| async move {
             TcpListener::bind(addr)
                 .await
@@ -155,7 +173,7 @@ impl Server {
         Ok(Server {
             listener,
             admin,
-            state: routes::State::new(runtime, config, policy, auth_token),
+            state: routes::State::new(interpreter, config, policy, auth_token),
         })
     }
 
@@ -187,11 +205,10 @@ impl Server {
     /// within the configured grace period, and returns.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let state = self.state;
-        let reloader = state
-            .config
-            .policy_file
-            .clone()
-            .map(|path| state.policy.watch(path));
+        let reloader = state.config.policy_file.clone().map(|path| {
+            let floor = state.interpreter.snapshot_memory_bytes;
+            state.policy.watch(path, floor)
+        });
         let admin = self.admin.map(|listener| {
             tokio::spawn(serve::serve(
                 listener,

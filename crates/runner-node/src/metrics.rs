@@ -23,7 +23,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
 use runner_api::{ErrorCode, Outcome};
 
-use crate::sandbox::Report;
+use crate::record::Report;
 
 /// The `Content-Type` of [`Metrics::render`]'s output.
 pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;

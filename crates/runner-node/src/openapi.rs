@@ -7,6 +7,7 @@
 //! the environment names it accepts are the policy's; the bearer scheme appears only when a
 //! token is configured.
 
+use runner_api::environment::Environment;
 use runner_api::policy::SandboxPolicy;
 use runner_api::{ErrorBody, ErrorCode, RunRequest, RunResponse};
 use schemars::generate::SchemaSettings;
@@ -21,10 +22,12 @@ pub fn document(policy: &SandboxPolicy, auth: bool) -> Value {
     let request = schema_of::<RunRequest>(SchemaSettings::draft2020_12(), &mut schemas, true);
     let response = schema_of::<RunResponse>(SchemaSettings::draft2020_12(), &mut schemas, false);
     let error = schema_of::<ErrorBody>(SchemaSettings::draft2020_12(), &mut schemas, false);
+    let environment = schema_of::<Environment>(SchemaSettings::draft2020_12(), &mut schemas, false);
     let run_props = &mut schemas["RunRequest"]["properties"];
     run_props["timeout_ms"]["maximum"] = json!(limits.max_timeout_ms);
     run_props["memory_mb"]["maximum"] = json!(limits.max_memory_mb);
     run_props["env"]["propertyNames"] = json!({ "enum": policy.allowed_env });
+    run_props["outputs"]["maxItems"] = json!(crate::plan::MAX_OUTPUT_PATTERNS);
 
     let error_reply = |codes: &[ErrorCode]| {
         let names: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
@@ -61,8 +64,18 @@ pub fn document(policy: &SandboxPolicy, auth: bool) -> Value {
         },
         "responses": run_responses,
     });
+    let mut describe = json!({
+        "operationId": "environment",
+        "summary": "The runtime, its packages and the limits: what a program can use here",
+        "responses": {"200": {
+            "description": "the environment runs get",
+            "content": {"application/json": {"schema": environment}},
+        }},
+    });
     let mut components = json!({ "schemas": schemas });
     if auth {
+        describe["security"] = json!([{"bearer": []}]);
+        describe["responses"]["401"] = error_reply(&[ErrorCode::Unauthorized]);
         run["security"] = json!([{"bearer": []}]);
         components["securitySchemes"] = json!({"bearer": {"type": "http", "scheme": "bearer"}});
     }
@@ -97,6 +110,7 @@ pub fn document(policy: &SandboxPolicy, auth: bool) -> Value {
                     "503": unavailable(&error, &[ErrorCode::Draining]),
                 },
             }},
+            "/v1/environment": {"get": describe},
             "/openapi.json": {"get": {
                 "operationId": "openapi",
                 "summary": "This document",
@@ -179,6 +193,18 @@ mod tests {
             "#/components/schemas/RunRequest"
         );
         assert!(doc["paths"]["/run"]["post"]["responses"]["401"].is_null());
+        let environment = &doc["components"]["schemas"]["Environment"];
+        assert!(
+            environment["required"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("memory_floor_mb"))
+        );
+        assert_eq!(
+            doc["paths"]["/v1/environment"]["get"]["responses"]["200"]["content"]["application/json"]
+                ["schema"]["$ref"],
+            "#/components/schemas/Environment"
+        );
     }
 
     #[test]
@@ -189,5 +215,6 @@ mod tests {
             json!([{"bearer": []}])
         );
         assert!(doc["paths"]["/run"]["post"]["responses"]["401"].is_object());
+        assert!(doc["paths"]["/v1/environment"]["get"]["responses"]["401"].is_object());
     }
 }

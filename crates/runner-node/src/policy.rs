@@ -1,4 +1,6 @@
-//! The sandbox policy in force, and its reload when the policy file changes.
+//! The sandbox policy in force: read from a policy file (parsed by runner-api's
+//! [`SandboxPolicy::from_yaml`], then checked against this host), and reloaded when the file
+//! changes.
 //!
 //! Kubernetes updates a mounted ConfigMap by swapping a symlink, which file-change events report
 //! unreliably; reading the file every [`RELOAD_INTERVAL`] and comparing contents works for every
@@ -6,17 +8,56 @@
 //! `max_concurrent_runs` sizes the run slots at start and takes effect at the next start (the
 //! operator rolls the pods when a pool's policy changes).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use runner_api::policy::SandboxPolicy;
 
-use crate::Error;
-use crate::config::policy_from_text;
+use crate::{Error, Result};
 
 /// How often the policy file is read for changes.
 pub const RELOAD_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Reads and checks the policy file at `path`.
+pub fn load(path: &Path) -> Result<SandboxPolicy> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    from_text(path, &text, 0)
+}
+
+/// Checks the contents `text` of the policy file at `path` (named in errors): runner-api's
+/// parser, then what only this host can check: every data mount's folder exists, and the default
+/// memory limit holds the `floor_bytes` every run starts with.
+pub fn from_text(path: &Path, text: &str, floor_bytes: u64) -> Result<SandboxPolicy> {
+    let invalid =
+        |message: String| Error::Config(format!("policy file {}: {message}", path.display()));
+    let policy = SandboxPolicy::from_yaml(text).map_err(|e| invalid(e.to_string()))?;
+    if let Some(mount) = policy.data_mounts.iter().find(|m| !m.host_path.is_dir()) {
+        return Err(invalid(format!(
+            "data mount {:?}: {} is not a folder",
+            mount.name,
+            mount.host_path.display()
+        )));
+    }
+    check_floor(&policy, floor_bytes, "limits.memory_mb").map_err(invalid)?;
+    Ok(policy)
+}
+
+/// Refuses a policy whose default memory limit (named `what`) is below the `floor_bytes` every
+/// run starts with, saying by how much.
+pub fn check_floor(policy: &SandboxPolicy, floor_bytes: u64, what: &str) -> Result<(), String> {
+    let default_bytes = policy.limits.memory_mb << 20;
+    if default_bytes >= floor_bytes {
+        return Ok(());
+    }
+    let floor_mb = floor_bytes.div_ceil(1 << 20);
+    Err(format!(
+        "{what} ({}) is below the {floor_mb} MiB the interpreter snapshot starts with (its \
+         pre-imports included): raise it by at least {} MiB, or pre-import less",
+        policy.limits.memory_mb,
+        floor_mb - policy.limits.memory_mb
+    ))
+}
 
 /// The current policy, shared by every request; runs take a snapshot when they are admitted.
 #[derive(Clone)]
@@ -38,8 +79,9 @@ impl LivePolicy {
         *self.0.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(policy);
     }
 
-    /// Re-reads `path` every [`RELOAD_INTERVAL`] until the returned task is aborted.
-    pub fn watch(&self, path: PathBuf) -> tokio::task::JoinHandle<()> {
+    /// Re-reads `path` every [`RELOAD_INTERVAL`] until the returned task is aborted; a new
+    /// policy must hold the interpreter's `floor_bytes`.
+    pub fn watch(&self, path: PathBuf, floor_bytes: u64) -> tokio::task::JoinHandle<()> {
         let live = self.clone();
         tokio::spawn(async move {
             let read =
@@ -53,7 +95,7 @@ impl LivePolicy {
                     continue;
                 }
                 last = now.as_ref().ok().cloned();
-                match now.and_then(|text| policy_from_text(&path, &text)) {
+                match now.and_then(|text| from_text(&path, &text, floor_bytes)) {
                     Ok(policy) if *live.current() == policy => {}
                     Ok(policy) => {
                         tracing::info!(path = %path.display(), "sandbox policy reloaded");
@@ -66,5 +108,22 @@ impl LivePolicy {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_default_memory_below_the_floor_says_by_how_much() {
+        let policy = SandboxPolicy::default();
+        assert!(check_floor(&policy, 128 << 20, "x").is_ok());
+        let err = check_floor(&policy, (150 << 20) + 1, "--memory-mb").unwrap_err();
+        assert!(
+            err.starts_with("--memory-mb (128) is below the 151 MiB"),
+            "{err}"
+        );
+        assert!(err.contains("raise it by at least 23 MiB"), "{err}");
     }
 }

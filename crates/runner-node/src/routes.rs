@@ -3,6 +3,7 @@
 //! - `POST /run`, `POST /v1/run`: run a program (see `runner_api::run`);
 //! - `GET /`, `GET /health`: `ok` while the process serves (the origin's liveness answer);
 //! - `GET /ready`: 200 while runs are accepted, 503 once draining;
+//! - `GET /v1/environment`: the runtime, packages and limits (see [`crate::environment`]);
 //! - `GET /openapi.json`: this contract as OpenAPI 3.1 (see [`crate::openapi`]).
 //!
 //! On the admin port ([`admin_routes`]): `GET /metrics` (Prometheus) and `GET /health`.
@@ -25,12 +26,12 @@ use warp::{Filter, Rejection};
 
 use crate::admission::Admission;
 use crate::config::Config;
-use crate::engine::Runtime;
+use crate::engine::Interpreter;
 use crate::metrics::Metrics;
+use crate::plan::RunPlan;
 use crate::policy::LivePolicy;
-use crate::sandbox::{self, Input, Limits, Report};
-use crate::telemetry;
-use crate::{Error, Result};
+use crate::record::Report;
+use crate::{Error, Result, sandbox, telemetry};
 
 /// Seconds a refused client is told to wait before retrying (503 `Retry-After`).
 const RETRY_AFTER_SECS: &str = "1";
@@ -41,7 +42,7 @@ pub type RequestHook = Arc<dyn Fn(&RunRequest) + Send + Sync>;
 /// What every handler shares.
 #[derive(Clone)]
 pub struct State {
-    pub(crate) runtime: Arc<Runtime>,
+    pub(crate) interpreter: Arc<Interpreter>,
     pub(crate) config: Arc<Config>,
     pub(crate) admission: Admission,
     /// What sandboxes may do: limits, env names, data mounts.
@@ -54,15 +55,15 @@ pub struct State {
 }
 
 impl State {
-    /// State for a loaded runtime and a validated configuration.
+    /// State for a loaded interpreter and a validated configuration.
     pub fn new(
-        runtime: Arc<Runtime>,
+        interpreter: Arc<Interpreter>,
         config: Config,
         policy: SandboxPolicy,
         auth_token: Option<String>,
     ) -> Self {
         State {
-            runtime,
+            interpreter,
             admission: Admission::new(policy.limits.max_concurrent_runs as usize),
             policy: LivePolicy::new(policy),
             metrics: Arc::new(Metrics::new()),
@@ -96,6 +97,8 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
         .or(warp::path!("ready"))
         .unify()
         .or(warp::path!("openapi.json"))
+        .unify()
+        .or(warp::path!("v1" / "environment"))
         .unify();
     let run_path = warp::path!("run").or(warp::path!("v1" / "run")).unify();
     let wrong_method = wrong_method(get_paths, "GET")
@@ -119,6 +122,21 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
         let doc = crate::openapi::document(&policy, doc_state.auth_digest.is_some());
         warp::reply::json(&doc).into_response()
     });
+
+    let env_state = state.clone();
+    let environment = warp::path!("v1" / "environment")
+        .and(warp::get())
+        .and(warp::header::optional::<String>(
+            header::AUTHORIZATION.as_str(),
+        ))
+        .map(move |auth: Option<String>| {
+            if !env_state.authorized(auth.as_deref()) {
+                return unauthorized();
+            }
+            let policy = env_state.policy.current();
+            let described = crate::environment::describe(&env_state.interpreter, &policy);
+            warp::reply::json(&described).into_response()
+        });
 
     let max_body = state.config.max_body_bytes;
     let body_timeout = state.config.body_read_timeout();
@@ -149,10 +167,7 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
                 async move {
                     let answer = async {
                         if !state.authorized(auth.as_deref()) {
-                            return Err(Refusal(
-                                ErrorCode::Unauthorized,
-                                "this server requires Authorization: Bearer <token>".into(),
-                            ));
+                            return Err(Refusal(ErrorCode::Unauthorized, UNAUTHORIZED.into()));
                         }
                         let request =
                             read_request(content_type, length, body, max_body, body_timeout)
@@ -190,12 +205,21 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
         .unify()
         .or(openapi)
         .unify()
+        .or(environment)
+        .unify()
         .or(run)
         .unify()
         .or(wrong_method)
         .unify()
         .recover(rejection)
         .unify()
+}
+
+/// What a request without the configured token is told.
+const UNAUTHORIZED: &str = "this server requires Authorization: Bearer <token>";
+
+fn unauthorized() -> Response {
+    error_response(ErrorCode::Unauthorized, UNAUTHORIZED.into())
 }
 
 /// On the paths `path` matches, answers every method but `allowed` with 405 and the `Allow`
@@ -255,9 +279,9 @@ async fn handle_run(state: &State, request: RunRequest) -> Result<Response> {
         hook(&request);
     }
     let policy = state.policy.current();
-    let (input, limits) = admit_request(&policy, request, state.runtime.snapshot_memory_bytes)?;
+    let plan = RunPlan::new(request, &policy, state.interpreter.snapshot_memory_bytes)?;
     let id = uuid::Uuid::new_v4().to_string();
-    telemetry::record_limits(&id, &limits);
+    telemetry::record_limits(&id, &plan.limits);
     let queued = Instant::now();
     let slot = state
         .admission
@@ -267,7 +291,7 @@ async fn handle_run(state: &State, request: RunRequest) -> Result<Response> {
     state.metrics.queue_waited(queued.elapsed());
     let _slot = slot?;
     let run = state.metrics.run_started();
-    let report = sandbox::run(&state.runtime, &policy, input, limits).await;
+    let report = sandbox::run(&state.interpreter, &policy, plan).await;
     run.finish(report.as_ref().ok());
     let report = report?;
     telemetry::record_report(&report);
@@ -284,72 +308,12 @@ async fn handle_run(state: &State, request: RunRequest) -> Result<Response> {
     Ok(answer)
 }
 
-/// Checks a request against the server's limits and policy; `floor_bytes` is the memory every
-/// run starts with (the interpreter snapshot).
-fn admit_request(
-    policy: &SandboxPolicy,
-    request: RunRequest,
-    floor_bytes: u64,
-) -> Result<(Input, Limits)> {
-    let bounds = &policy.limits;
-    let timeout_ms = match request.timeout_ms {
-        None => bounds.timeout_ms,
-        Some(0) => {
-            return Err(Error::InvalidRequest(
-                "timeout_ms must be at least 1".into(),
-            ));
-        }
-        Some(ms) if ms > bounds.max_timeout_ms => {
-            return Err(Error::LimitExceeded(format!(
-                "timeout_ms {ms} exceeds this server's maximum of {}",
-                bounds.max_timeout_ms
-            )));
-        }
-        Some(ms) => ms,
-    };
-    let memory_mb = match request.memory_mb {
-        None => bounds.memory_mb,
-        Some(0) => return Err(Error::InvalidRequest("memory_mb must be at least 1".into())),
-        Some(mb) if mb > bounds.max_memory_mb => {
-            return Err(Error::LimitExceeded(format!(
-                "memory_mb {mb} exceeds this server's maximum of {}",
-                bounds.max_memory_mb
-            )));
-        }
-        Some(mb) if mb << 20 < floor_bytes => {
-            return Err(Error::LimitExceeded(format!(
-                "memory_mb {mb} is below the {} MiB the interpreter starts with",
-                floor_bytes.div_ceil(1 << 20)
-            )));
-        }
-        Some(mb) => mb,
-    };
-    crate::files::check(&request.files, policy.scratch_quota_bytes)?;
-    if let Some(name) = request
-        .env
-        .keys()
-        .find(|name| !policy.allowed_env.contains(name))
-    {
-        return Err(Error::EnvNotAllowed(format!(
-            "environment variable {name:?} is not allowed by this server's policy"
-        )));
-    }
-    let limits = Limits {
-        timeout: std::time::Duration::from_millis(timeout_ms),
-        memory_bytes: usize::try_from(memory_mb * 1024 * 1024).unwrap_or(usize::MAX),
-        output_bytes: usize::try_from(bounds.max_output_bytes).unwrap_or(usize::MAX),
-    };
-    let input = Input {
-        code: request.code,
-        stdin: request.stdin.unwrap_or_default().into_bytes(),
-        files: request.files,
-        env: request.env,
-    };
-    Ok((input, limits))
-}
-
 fn response(id: String, report: Report) -> RunResponse {
     let ok = report.outcome == Outcome::Completed && report.exit_code == Some(0);
+    let (files, files_omitted) = match report.files {
+        Some(files) => (Some(files.returned), Some(files.omitted)),
+        None => (None, None),
+    };
     RunResponse {
         res: RunStatus {
             status: if ok { Status::Ok } else { Status::Error },
@@ -362,6 +326,8 @@ fn response(id: String, report: Report) -> RunResponse {
         stderr: report.output.stderr,
         truncated: report.output.truncated,
         duration_ms: report.duration.as_secs_f64() * 1e3,
+        files,
+        files_omitted,
     }
 }
 
@@ -564,43 +530,5 @@ mod tests {
             Some(ErrorCode::UnknownField)
         );
         assert_eq!(code(r#"{"code": "print(1)"}"#), None);
-    }
-
-    #[test]
-    fn request_limits_may_lower_but_not_exceed_the_maxima() {
-        let policy = SandboxPolicy::default();
-        let mut request = RunRequest::new("");
-        request.timeout_ms = Some(policy.limits.max_timeout_ms + 1);
-        let err = admit_request(&policy, request, FLOOR).err().unwrap();
-        assert_eq!(error_code(&err), ErrorCode::LimitExceeded);
-
-        let mut request = RunRequest::new("");
-        request.memory_mb = Some(16);
-        let (_, limits) = admit_request(&policy, request, FLOOR).unwrap();
-        assert_eq!(limits.memory_bytes, 16 << 20);
-    }
-
-    /// A snapshot heap size for tests: 10 MiB.
-    const FLOOR: u64 = 10 << 20;
-
-    #[test]
-    fn memory_below_the_snapshot_heap_is_refused_with_the_floor() {
-        let mut request = RunRequest::new("");
-        request.memory_mb = Some(9);
-        let err = admit_request(&SandboxPolicy::default(), request, FLOOR)
-            .err()
-            .unwrap();
-        assert_eq!(error_code(&err), ErrorCode::LimitExceeded);
-        assert!(err.to_string().contains("10 MiB"), "{err}");
-    }
-
-    #[test]
-    fn env_outside_the_policy_is_refused() {
-        let mut request = RunRequest::new("");
-        request.env.insert("AWS_SECRET".into(), "x".into());
-        let err = admit_request(&SandboxPolicy::default(), request, FLOOR)
-            .err()
-            .unwrap();
-        assert_eq!(error_code(&err), ErrorCode::EnvNotAllowed);
     }
 }

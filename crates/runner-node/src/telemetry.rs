@@ -20,7 +20,7 @@ use runner_telemetry::{Options, Telemetry};
 use tracing::field::Empty;
 
 use crate::config::LogFormat;
-use crate::sandbox::Limits;
+use crate::record::{Limits, Report};
 
 /// The `service.name` of runner-node's traces (unless `OTEL_SERVICE_NAME` says otherwise).
 pub const SERVICE: &str = "runner-node";
@@ -84,7 +84,7 @@ pub(crate) fn record_limits(id: &str, limits: &Limits) {
 }
 
 /// Records how the run ended on the current run span.
-pub(crate) fn record_report(report: &crate::sandbox::Report) {
+pub(crate) fn record_report(report: &Report) {
     let span = tracing::Span::current();
     span.record("run.outcome", report.outcome.as_str());
     if let Some(code) = report.exit_code {

@@ -136,18 +136,19 @@ async fn the_default_wasm_stack_lets_the_interpreter_raise_first() {
 }
 
 #[tokio::test]
-async fn a_default_limit_below_the_interpreter_floor_is_a_memory_limit() {
-    // Every run starts with the snapshot's heap (tens of MiB): 8 MiB cannot even instantiate
-    // it. A request asking for so little is refused (tests/snapshot.rs); a server configured
-    // with it reports each run as a memory limit.
+async fn a_default_limit_below_the_interpreter_floor_stops_the_start() {
+    // Every run starts with the snapshot's heap (tens of MiB): a server whose default is 8 MiB
+    // could run nothing, so it refuses to start and says how much more it needs. (A request
+    // asking for so little is refused with 422: tests/snapshot.rs.)
     let mut config = test_config();
     config.memory_mb = 8;
-    let server = TestServer::start_with(config).await;
-    let res = server.run("print(1)").await;
-    assert_eq!(res["outcome"], "memory_limit", "{res}");
-    assert_eq!(res["res"]["status"], "Error");
-    let res = server
-        .run_json(json!({"code": "print(1)", "memory_mb": 128}))
-        .await;
-    assert_eq!(res["res"]["output"], "1\n", "{res}");
+    let err = runner_node::Server::bind(config)
+        .await
+        .err()
+        .expect("the start is refused")
+        .to_string();
+    assert!(
+        err.contains("--memory-mb (8) is below the") && err.contains("raise it by at least"),
+        "{err}"
+    );
 }

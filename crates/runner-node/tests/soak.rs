@@ -70,7 +70,7 @@ async fn drive(server: &Arc<TestServer>, first: usize, count: usize) {
 async fn a_thousand_runs_leak_neither_memory_nor_descriptors() {
     let mut config = common::test_config();
     config.max_output_bytes = 64 * 1024;
-    config.max_concurrent_runs = CLIENTS;
+    config.max_concurrent_runs = CLIENTS as u32;
     let server = Arc::new(TestServer::start_with(config).await);
     // Warm-up: pools, caches and the allocator reach their working size.
     drive(&server, 0, 100).await;

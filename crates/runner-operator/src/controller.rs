@@ -327,21 +327,33 @@ async fn apply_children(
     Ok((observed, missing))
 }
 
-/// The pool's data mounts whose ConfigMap or PersistentVolumeClaim does not exist: the pods
-/// cannot start without them, and the status says which.
+/// The pool's data mounts and packages whose ConfigMap or PersistentVolumeClaim does not
+/// exist: the pods cannot start without them, and the status says which. (An image volume's
+/// image cannot be checked before a pod pulls it.)
 async fn missing_sources(
     pool: &PythonSandboxPool,
     client: &Client,
     namespace: &str,
 ) -> Result<Vec<MissingSource>> {
+    let data = pool.spec.data_mounts.iter().filter_map(|mount| {
+        let used_by = format!("data mount {}", mount.name);
+        match (&mount.config_map, &mount.persistent_volume_claim) {
+            (Some(config_map), _) => Some((ConfigMap::KIND, &config_map.name, used_by)),
+            (None, Some(claim)) => Some((PersistentVolumeClaim::KIND, &claim.claim_name, used_by)),
+            (None, None) => None,
+        }
+    });
+    let packages = pool.spec.packages.iter().filter_map(|packages| {
+        let claim = packages.persistent_volume_claim.as_ref()?;
+        Some((
+            PersistentVolumeClaim::KIND,
+            &claim.claim_name,
+            "packages".to_string(),
+        ))
+    });
     let mut missing = Vec::new();
-    for mount in &pool.spec.data_mounts {
-        let (kind, source) = match (&mount.config_map, &mount.persistent_volume_claim) {
-            (Some(config_map), _) => (ConfigMap::KIND, &config_map.name),
-            (None, Some(claim)) => (PersistentVolumeClaim::KIND, &claim.claim_name),
-            (None, None) => continue,
-        };
-        let action = || format!("read {kind} {source} of data mount {}", mount.name);
+    for (kind, source, used_by) in data.chain(packages) {
+        let action = || format!("read {kind} {source} of {used_by}");
         let found = if kind == ConfigMap::KIND {
             ns_api::<ConfigMap>(client, namespace)
                 .get_metadata_opt(source)
@@ -358,7 +370,7 @@ async fn missing_sources(
             missing.push(MissingSource {
                 kind,
                 name: source.clone(),
-                mount: mount.name.clone(),
+                used_by,
             });
         }
     }

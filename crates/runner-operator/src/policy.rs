@@ -27,6 +27,8 @@ pub fn from_spec(spec: &PythonSandboxPoolSpec) -> Result<SandboxPolicy> {
             memory_mb: l.memory_mb,
             max_memory_mb: l.max_memory_mb,
             max_output_bytes: l.max_output_bytes,
+            max_output_files: l.max_output_files,
+            max_output_files_bytes: l.max_output_files_bytes,
             max_concurrent_runs: l.max_concurrent_runs,
         },
         allowed_env: spec.allowed_env.clone(),

@@ -14,7 +14,7 @@ use k8s_openapi::api::autoscaling::v2::{
 };
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
-    EnvVar, EnvVarSource, HTTPGetAction, KeyToPath, ObjectFieldSelector,
+    EnvVar, EnvVarSource, HTTPGetAction, ImageVolumeSource, KeyToPath, ObjectFieldSelector,
     PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
     ResourceRequirements, SeccompProfile, SecurityContext, Service, ServicePort, ServiceSpec,
     Volume, VolumeMount,
@@ -30,7 +30,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::Resource;
 use runner_api::policy::SandboxPolicy;
 use runner_api::pool::{
-    CallerRule, Collector, PoolMode, PythonSandboxPool, PythonSandboxPoolSpec, Tracing,
+    CallerRule, Collector, Packages, PoolMode, PythonSandboxPool, PythonSandboxPoolSpec, Tracing,
 };
 
 use crate::{Error, Result, policy};
@@ -58,6 +58,8 @@ pub mod layout {
     pub const MODULE_CACHE_SIZE: &str = "512Mi";
     /// Parent of the data mounts on the pod's filesystem.
     pub const DATA_DIR: &str = "/var/run/runner/data";
+    /// Where the pool's packages volume is mounted (runner-node's `RUNNER_SITE_PACKAGES`).
+    pub const PACKAGES_DIR: &str = "/var/run/runner/packages";
     /// Non-root user and group runner-node runs as (the distroless `nonroot` ids).
     pub const RUN_AS: i64 = 65532;
 
@@ -82,6 +84,16 @@ pub mod labels {
     /// Value of [`NAME`].
     pub const APP: &str = "runner-node";
 }
+
+/// How long a runner may take to start: one with its image's precompiled interpreter is ready
+/// in well under a second, one that must snapshot and compile it (no precompiled file, a cold
+/// module cache) takes tens of seconds on a small node.
+pub const STARTUP_SECONDS: i32 = 120;
+/// How long a runner with packages may take to start: it byte-compiles them and snapshots the
+/// interpreter with its pre-imports, minutes for large packages on a small node.
+pub const STARTUP_SECONDS_WITH_PACKAGES: i32 = 600;
+/// How often the startup probe asks.
+const STARTUP_PERIOD_SECONDS: i32 = 5;
 
 /// Operator-wide settings the builders need besides the pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -554,6 +566,27 @@ fn runner_parts(
         });
         mounts.push(mount(&volume, &layout::data_dir(&data.name), true));
     }
+    if let Some(packages) = &spec.packages {
+        let volume = named("packages");
+        volumes.push(Volume {
+            name: volume.clone(),
+            persistent_volume_claim: packages.persistent_volume_claim.as_ref().map(|pvc| {
+                PersistentVolumeClaimVolumeSource {
+                    claim_name: pvc.claim_name.clone(),
+                    read_only: Some(true),
+                }
+            }),
+            image: packages.image.as_ref().map(|image| ImageVolumeSource {
+                reference: Some(image.reference.clone()),
+                pull_policy: image.pull_policy.map(|p| p.as_str().to_string()),
+            }),
+            ..Volume::default()
+        });
+        mounts.push(VolumeMount {
+            sub_path: packages.sub_path.clone(),
+            ..mount(&volume, layout::PACKAGES_DIR, true)
+        });
+    }
 
     let http_probe = |path: &str, period: i32, failures: i32| Probe {
         http_get: Some(HTTPGetAction {
@@ -587,6 +620,7 @@ fn runner_parts(
                 ),
             ]
             .into_iter()
+            .chain(spec.packages.iter().flat_map(packages_env))
             .chain(spec.tracing.iter().flat_map(|t| tracing_env(pool_name, t)))
             .collect(),
         ),
@@ -594,6 +628,12 @@ fn runner_parts(
             port("http", layout::HTTP_PORT),
             port("admin", layout::ADMIN_PORT),
         ]),
+        // Liveness waits until the runner has started, however long its snapshot takes.
+        startup_probe: Some(http_probe(
+            "/health",
+            STARTUP_PERIOD_SECONDS,
+            startup_seconds(spec) / STARTUP_PERIOD_SECONDS,
+        )),
         liveness_probe: Some(http_probe("/health", 10, 3)),
         readiness_probe: Some(http_probe("/ready", 5, 2)),
         resources: Some(resources),
@@ -612,6 +652,24 @@ fn runner_parts(
         ..Container::default()
     };
     Runner { container, volumes }
+}
+
+/// How long a runner of `spec` may take to start (see [`STARTUP_SECONDS`]).
+pub fn startup_seconds(spec: &PythonSandboxPoolSpec) -> i32 {
+    if spec.packages.is_some() {
+        STARTUP_SECONDS_WITH_PACKAGES
+    } else {
+        STARTUP_SECONDS
+    }
+}
+
+/// runner-node's packages folder and pre-imports.
+fn packages_env(packages: &Packages) -> Vec<EnvVar> {
+    let mut vars = vec![env("RUNNER_SITE_PACKAGES", layout::PACKAGES_DIR)];
+    if !packages.preimport.is_empty() {
+        vars.push(env("RUNNER_PREIMPORT", &packages.preimport.join(",")));
+    }
+    vars
 }
 
 /// The standard `OTEL_*` variables runner-node reads (docs/observability.md): the endpoint,

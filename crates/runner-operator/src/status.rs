@@ -60,22 +60,22 @@ impl Observed {
 /// `reason` of the conditions and the Event when a data mount's source does not exist.
 pub const DATA_SOURCE_MISSING: &str = "DataSourceMissing";
 
-/// A data mount whose source is not in the pool's namespace.
+/// A data mount's (or the packages') source that is not in the pool's namespace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MissingSource {
     /// `ConfigMap` or `PersistentVolumeClaim`.
     pub kind: &'static str,
     /// Name of the missing object.
     pub name: String,
-    /// The data mount that names it.
-    pub mount: String,
+    /// What in the pool names it: `data mount <name>` or `packages`.
+    pub used_by: String,
 }
 
 /// What the status and the Event say about missing data sources.
 pub fn missing_message(missing: &[MissingSource]) -> String {
     let list: Vec<String> = missing
         .iter()
-        .map(|m| format!("{} {} (data mount {})", m.kind, m.name, m.mount))
+        .map(|m| format!("{} {} ({})", m.kind, m.name, m.used_by))
         .collect();
     format!(
         "not found in the pool's namespace: {}; runner pods cannot start until it exists",
@@ -380,7 +380,7 @@ mod tests {
         let missing = [MissingSource {
             kind: "ConfigMap",
             name: "reference-data".into(),
-            mount: "ref".into(),
+            used_by: "data mount ref".into(),
         }];
         let waiting = Observed {
             desired: 2,

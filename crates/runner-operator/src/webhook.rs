@@ -62,10 +62,6 @@ pub const DEFAULT_PORT: u16 = 13000;
 /// Where the runner images (scripts/images.sh, images/release.Dockerfile) put `runner-node`;
 /// the exec probes call it by this path, as a FROM-scratch image has no `PATH` to search.
 pub const RUNNER_BINARY: &str = "/usr/local/bin/runner-node";
-/// How long the startup probe waits for the runner (probing every second): a runner with its
-/// image's precompiled interpreter is ready in well under a second, one that must compile it
-/// (no precompiled file, cold module cache) takes tens of seconds on a small node.
-pub const STARTUP_SECONDS: i32 = 120;
 /// The probes' `timeoutSeconds`.
 pub const PROBE_TIMEOUT_SECONDS: i32 = 2;
 /// `runner-node probe --timeout-ms`: under [`PROBE_TIMEOUT_SECONDS`], leaving the kubelet time
@@ -380,7 +376,13 @@ fn sidecar(mut container: Container, port: u16, metrics_port: Option<u16>) -> Co
     container.ports = metrics_port.map(|p| vec![resources::port(METRICS_PORT_NAME, i32::from(p))]);
     // The kubelet starts the app containers once this passes, so the app finds the runner
     // ready at its first call.
-    container.startup_probe = Some(exec_probe(port, "/ready", 1, STARTUP_SECONDS));
+    // Probing every second for as long as the pool's runners may take to start.
+    let startup_seconds = container
+        .startup_probe
+        .as_ref()
+        .and_then(|p| Some(p.period_seconds? * p.failure_threshold?))
+        .unwrap_or(resources::STARTUP_SECONDS);
+    container.startup_probe = Some(exec_probe(port, "/ready", 1, startup_seconds));
     container.readiness_probe = Some(exec_probe(port, "/ready", 5, 2));
     container.liveness_probe = Some(exec_probe(port, "/health", 10, 3));
     let env = container.env.get_or_insert_default();

@@ -215,6 +215,27 @@ fn sidecar_pod_names_an_example_pool() {
 }
 
 #[test]
+fn packages_mount_the_claim_and_pre_import_what_the_comment_says() {
+    let children = children("packages.yaml");
+    let container = &pod_spec(&children.workload).containers[0];
+    let env: Vec<_> = container.env.iter().flatten().collect();
+    let preimport = env.iter().find(|v| v.name == "RUNNER_PREIMPORT").unwrap();
+    assert_eq!(preimport.value.as_deref(), Some("networkx,tabulate"));
+    let volume = pod_spec(&children.workload)
+        .volumes
+        .iter()
+        .flatten()
+        .find(|v| v.name == "packages")
+        .unwrap();
+    let claim = volume.persistent_volume_claim.as_ref().unwrap();
+    assert_eq!(
+        (claim.claim_name.as_str(), claim.read_only),
+        ("team-packages", Some(true))
+    );
+    assert_eq!(children.policy.limits.memory_mb, 192);
+}
+
+#[test]
 fn traced_reaches_its_collector_in_monitoring_and_nothing_else() {
     let children = children("traced.yaml");
     let container = &pod_spec(&children.workload).containers[0];

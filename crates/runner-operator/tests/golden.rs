@@ -190,6 +190,74 @@ fn per_node_pool_is_a_daemon_set_with_a_local_service() {
 }
 
 #[test]
+fn pool_with_packages_mounts_them_read_only_and_waits_for_the_snapshot() {
+    let pool = pool("sci")
+        .packages_pvc(
+            "team-packages",
+            Some("site-packages"),
+            &["sympy", "networkx"],
+        )
+        .build();
+    let children = check_golden("packages", &pool);
+    let env = pod_env(&children);
+    assert!(env.contains(&("RUNNER_SITE_PACKAGES".into(), layout::PACKAGES_DIR.into())));
+    assert!(env.contains(&("RUNNER_PREIMPORT".into(), "sympy,networkx".into())));
+    let container = &pod_spec(&children).containers[0];
+    let mount = container
+        .volume_mounts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|m| m.mount_path == layout::PACKAGES_DIR)
+        .expect("packages mounted");
+    assert_eq!(mount.read_only, Some(true));
+    assert_eq!(mount.sub_path.as_deref(), Some("site-packages"));
+    let startup = container.startup_probe.as_ref().unwrap();
+    let seconds = startup.period_seconds.unwrap() * startup.failure_threshold.unwrap();
+    assert_eq!(seconds, resources::STARTUP_SECONDS_WITH_PACKAGES);
+
+    // An image volume instead of a claim; no pre-imports, no RUNNER_PREIMPORT.
+    let from_image = pool_with_image();
+    let children = resources::desired(&from_image, &settings()).unwrap();
+    let volume = pod_spec(&children)
+        .volumes
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|v| v.name == "packages")
+        .unwrap();
+    let image = volume.image.as_ref().expect("an image volume");
+    assert_eq!(
+        image.reference.as_deref(),
+        Some("registry.example/packages:1")
+    );
+    assert!(
+        !pod_env(&children)
+            .iter()
+            .any(|(n, _)| n == "RUNNER_PREIMPORT")
+    );
+
+    // Without packages a runner starts within the plain startup budget.
+    let plain = resources::desired(&pool_without_packages(), &settings()).unwrap();
+    let startup = pod_spec(&plain).containers[0]
+        .startup_probe
+        .clone()
+        .unwrap();
+    let seconds = startup.period_seconds.unwrap() * startup.failure_threshold.unwrap();
+    assert_eq!(seconds, resources::STARTUP_SECONDS);
+}
+
+fn pool_with_image() -> PythonSandboxPool {
+    pool("sci")
+        .packages_image("registry.example/packages:1")
+        .build()
+}
+
+fn pool_without_packages() -> PythonSandboxPool {
+    pool("plain").build()
+}
+
+#[test]
 fn traced_pool_reaches_its_collector_and_dns_only() {
     let traced = pool("traced")
         .tracing(

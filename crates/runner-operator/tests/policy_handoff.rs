@@ -1,22 +1,20 @@
-//! The policy the operator writes into a pool's ConfigMap is read by runner-node's real loader
-//! (`--policy-file`) as the same limits, env names and mounts.
+//! The policy the operator writes into a pool's ConfigMap is read by runner-api's parser (what
+//! runner-node's `--policy-file` runs) as the same limits, env names and mounts.
 
 mod common;
 
 use common::{pool, settings};
 use runner_operator::resources::{self, layout};
 
-/// Writes the ConfigMap's policy file and loads it the way runner-node does at start.
+/// Parses the ConfigMap's policy file the way runner-node does at start.
 fn load_in_runner_node(
     pool: &runner_api::pool::PythonSandboxPool,
 ) -> runner_api::policy::SandboxPolicy {
     let children = resources::desired(pool, &settings()).expect("valid pool");
     let data = children.config_map.data.as_ref().expect("ConfigMap data");
     let yaml = &data[layout::POLICY_KEY];
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(layout::POLICY_KEY);
-    std::fs::write(&file, yaml).unwrap();
-    let loaded = runner_node::config::load_policy(&file).expect("runner-node accepts the policy");
+    let loaded =
+        runner_api::policy::SandboxPolicy::from_yaml(yaml).expect("runner-node accepts the policy");
     assert_eq!(
         loaded, children.policy,
         "runner-node read other limits than the operator wrote"
@@ -39,6 +37,8 @@ fn tuned_limits_and_env_reach_runner_node_unchanged() {
             l.memory_mb = 96;
             l.max_memory_mb = 512;
             l.max_output_bytes = 4096;
+            l.max_output_files = 3;
+            l.max_output_files_bytes = 1000;
             l.max_concurrent_runs = 7;
         })
         .allow_env(&["LANG", "TZ"])
@@ -47,6 +47,8 @@ fn tuned_limits_and_env_reach_runner_node_unchanged() {
     let policy = load_in_runner_node(&pool);
     assert_eq!(policy.limits.timeout_ms, 1500);
     assert_eq!(policy.limits.max_concurrent_runs, 7);
+    assert_eq!(policy.limits.max_output_files, 3);
+    assert_eq!(policy.limits.max_output_files_bytes, 1000);
     assert_eq!(policy.allowed_env, ["LANG", "TZ"]);
     assert_eq!(policy.scratch_quota_bytes, 32 << 20);
 }
@@ -65,8 +67,6 @@ fn data_mounts_are_checked_against_the_pod_layout() {
         &children.config_map.data.as_ref().unwrap()[layout::POLICY_KEY],
     )
     .unwrap();
-    let err = runner_node::config::load_policy(&file)
-        .unwrap_err()
-        .to_string();
+    let err = runner_node::policy::load(&file).unwrap_err().to_string();
     assert!(err.contains("data mount \"datasets\""), "{err}");
 }

@@ -415,6 +415,7 @@ async fn a_missing_data_source_is_named_until_it_appears() {
         pool("demo")
             .config_map_data("reference", "reference-data")
             .pvc_data("models", "model-store")
+            .packages_pvc("team-packages", None, &[])
             .build(),
     );
     let action = h.reconcile(&pool).await.expect("children are applied");
@@ -436,8 +437,8 @@ async fn a_missing_data_source_is_named_until_it_appears() {
     assert_eq!(
         degraded.message,
         "not found in the pool's namespace: ConfigMap reference-data (data mount reference), \
-         PersistentVolumeClaim model-store (data mount models); runner pods cannot start until \
-         it exists"
+         PersistentVolumeClaim model-store (data mount models), PersistentVolumeClaim \
+         team-packages (packages); runner pods cannot start until it exists"
     );
     assert_eq!(
         h.condition("demo", "Ready"),
@@ -457,11 +458,13 @@ async fn a_missing_data_source_is_named_until_it_appears() {
         json!({"apiVersion": "v1", "kind": "ConfigMap",
                "metadata": {"name": "reference-data", "namespace": "apps"}}),
     );
-    h.api.insert_raw(
-        "persistentvolumeclaims/model-store",
-        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-               "metadata": {"name": "model-store", "namespace": "apps"}}),
-    );
+    for claim in ["model-store", "team-packages"] {
+        h.api.insert_raw(
+            &format!("persistentvolumeclaims/{claim}"),
+            json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                   "metadata": {"name": claim, "namespace": "apps"}}),
+        );
+    }
     let action = h.reconcile(&h.api.pool("demo")).await.unwrap();
     assert_eq!(action, Action::requeue(controller::RESYNC));
     assert_eq!(

@@ -33,8 +33,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::Client;
 use kube::client::Body;
 use runner_api::pool::{
-    Autoscaling, CallerRule, ConfigMapSource, DataMount, ImagePullPolicy, Placement, PoolMode,
-    PvcSource, PythonSandboxPool, PythonSandboxPoolSpec, SandboxLimits, Scratch, Tracing,
+    Autoscaling, CallerRule, ConfigMapSource, DataMount, ImagePullPolicy, ImageSource, Packages,
+    Placement, PoolMode, PvcSource, PythonSandboxPool, PythonSandboxPoolSpec, SandboxLimits,
+    Scratch, Tracing,
 };
 use runner_operator::resources::Settings;
 use serde_json::{Value, json};
@@ -167,6 +168,33 @@ impl PoolBuilder {
             persistent_volume_claim: Some(PvcSource {
                 claim_name: claim.into(),
             }),
+        });
+        self
+    }
+
+    /// Packages from the PersistentVolumeClaim `claim` (its `sub_path`), pre-importing `modules`.
+    pub fn packages_pvc(mut self, claim: &str, sub_path: Option<&str>, modules: &[&str]) -> Self {
+        self.0.spec.packages = Some(Packages {
+            persistent_volume_claim: Some(PvcSource {
+                claim_name: claim.into(),
+            }),
+            image: None,
+            sub_path: sub_path.map(str::to_string),
+            preimport: modules.iter().map(|m| m.to_string()).collect(),
+        });
+        self
+    }
+
+    /// Packages from the OCI image `reference` (an image volume).
+    pub fn packages_image(mut self, reference: &str) -> Self {
+        self.0.spec.packages = Some(Packages {
+            persistent_volume_claim: None,
+            image: Some(ImageSource {
+                reference: reference.into(),
+                pull_policy: Some(ImagePullPolicy::IfNotPresent),
+            }),
+            sub_path: None,
+            preimport: Vec::new(),
         });
         self
     }
