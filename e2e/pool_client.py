@@ -9,6 +9,7 @@ client pod is a plain `python` image), so it cannot import the project's code.
     pool_client.py limit URL --max-timeout-ms N   a request at the pool's maximum runs, one above is a 422
     pool_client.py probe open|closed HOST:PORT... TCP connections succeed (with retries) or all fail
     pool_client.py trace URL TRACE_ID             hello, sent as part of the trace TRACE_ID (traceparent)
+    pool_client.py packages URL --preimported "a b"  the pool's packages are listed, pre-imported and run
 
 The programs are the ones in examples/*.sh (between `<<'PY'` and `PY`), read from --examples
 (default: the examples/ folder next to this one, else this script's own folder, where the
@@ -208,6 +209,28 @@ def trace(args: argparse.Namespace) -> None:
     print(f"ok   run in trace {args.trace_id} ({args.url})", flush=True)
 
 
+def get(url: str, path: str) -> dict:
+    with urllib.request.urlopen(f"{url}{path}", timeout=HTTP_TIMEOUT_S) as response:
+        return json.load(response)
+
+
+def packages(args: argparse.Namespace) -> None:
+    """A pool with spec.packages: /v1/environment lists each pre-imported package as such, and
+    a run imports them and uses them (tabulate and networkx are the example pool's)."""
+    names = args.preimported.replace(",", " ").split()
+    expect(bool(names), "--preimported names at least one package", args.preimported)
+    environment = get(args.url, "/v1/environment")
+    listed = {p["name"].lower(): p for p in environment["packages"]}
+    for name in names:
+        package = listed.get(name.lower())
+        expect(package is not None and package["source"] == "pool", f"{name} listed from the pool", environment)
+        expect(package["preimported"] is True, f"{name} pre-imported", environment)
+    code = "\n".join(f"import {name}" for name in names) + "\nprint('imported', len(sys.modules) > 0)"
+    answer = run(args.url, {"code": "import sys\n" + code})
+    expect(answer["stdout"] == "imported True\n", f"{' '.join(names)} import in a run", answer)
+    print(f"ok   packages {' '.join(names)} pre-imported ({args.url})", flush=True)
+
+
 def connects(address: str) -> bool:
     host, _, port = address.rpartition(":")
     try:
@@ -257,6 +280,10 @@ def main(argv: list[str]) -> int:
     p.add_argument("url")
     p.add_argument("trace_id", help="32 lowercase hex digits")
     p.set_defaults(fn=trace)
+    p = commands.add_parser("packages", help="a pool's packages are listed and pre-imported")
+    p.add_argument("url")
+    p.add_argument("--preimported", required=True, help="the pool's spec.packages.preimport")
+    p.set_defaults(fn=packages)
     args = parser.parse_args(argv)
     try:
         args.fn(args)

@@ -167,6 +167,21 @@ readme_call() {
     log "curl through kubectl port-forward: 42"
 }
 
+# fill_packages: the claim team-packages that examples/pools/packages.yaml mounts, holding the
+# pure-Python packages of examples/packages/requirements.txt (made here with pip, as the
+# README shows, then copied in through a short-lived pod).
+fill_packages() {
+    local dir
+    dir="$(bash -c 'source scripts/lib.sh && ensure_pytools >&2 && ensure_test_packages >&2 &&
+        echo "$RUNNER_TEST_PACKAGES"')"
+    kubectl apply -f e2e/manifests/packages.yaml
+    kubectl -n "$NS" wait --for=condition=Ready pod/packages-loader --timeout="${TIMEOUT}s"
+    kubectl -n "$NS" exec packages-loader -- mkdir -p /packages/site-packages
+    kubectl cp "$dir/." "$NS/packages-loader:/packages/site-packages"
+    kubectl -n "$NS" exec packages-loader -- ls /packages/site-packages
+    kubectl -n "$NS" delete pod packages-loader --wait
+}
+
 # apply_pools: every example pool (the sidecar pod comes later, in check_sidecar).
 apply_pools() {
     local file pool
@@ -206,6 +221,8 @@ check_calls() {
     client "$NS/client" cases http://locked-down:3000 --data "$LOCKED_DOWN_DATA"
     client "$NS/client" limit http://locked-down:3000 \
         --max-timeout-ms "$(kubectl get pypool locked-down -o jsonpath='{.spec.limits.maxTimeoutMs}')"
+    client "$NS/client" packages http://with-packages:3000 \
+        --preimported "$(kubectl get pypool with-packages -o jsonpath='{.spec.packages.preimport[*]}')"
 }
 
 # Who may call which pool: the NetworkPolicies the operator writes, enforced by the CNI.
@@ -511,6 +528,7 @@ main() {
     step "images" load_images
     step "README: helm install, apply a pool, wait" readme_install
     step "README: call the pool" readme_call
+    step "packages for the with-packages pool" fill_packages
     step "every example pool Ready" apply_pools
     step "client pods" start_clients
     step "Pod Security restricted" check_pod_security

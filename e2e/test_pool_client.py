@@ -2,6 +2,7 @@
 checks pass here as in the cluster, laid out as the cluster's ConfigMap lays them out, and a
 wrong answer fails them with a message that says what was wrong."""
 
+import os
 import re
 import shutil
 import socket
@@ -128,3 +129,24 @@ def test_it_runs_as_a_command_line_program_without_its_file():
     )
     assert passed(result) == [f"ok   {closed} closed"]
 
+
+
+def test_the_packages_pool_lists_and_runs_its_preimports(start_runner, tmp_path):
+    """A runner-node serving the example packages folder with the with-packages pool's
+    pre-imports, as its pods get them (RUNNER_SITE_PACKAGES, RUNNER_PREIMPORT); a name the
+    pool does not pre-import fails the check."""
+    site = os.environ.get("RUNNER_TEST_PACKAGES")
+    if not site:
+        pytest.skip("RUNNER_TEST_PACKAGES unset (scripts/test.sh sets it)")
+    pool = yaml.safe_load((REPO / "examples/pools/packages.yaml").read_text())
+    preimport = pool["spec"]["packages"]["preimport"]
+    server = start_runner([
+        str(examples_conftest.runner_binary()), "--python-dir", examples_conftest.python_dir(),
+        "--site-packages", site, "--preimport", ",".join(preimport),
+        "--memory-mb", str(pool["spec"]["limits"]["memoryMb"]),
+        "--module-cache", str(tmp_path / "cache"),
+    ])
+    lines = passed(pool_client("packages", server.url, "--preimported", " ".join(preimport)))
+    assert lines == [f"ok   packages {' '.join(preimport)} pre-imported ({server.url})"]
+    result = pool_client("packages", server.url, "--preimported", "python-dateutil")
+    assert result.returncode == 1 and "FAIL python-dateutil pre-imported" in result.stderr
