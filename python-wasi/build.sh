@@ -17,6 +17,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source-path=SCRIPTDIR source=versions.env disable=SC1091
 source "$HERE/versions.env"
+# shellcheck source-path=SCRIPTDIR source=wasm-libs.sh
+source "$HERE/wasm-libs.sh"
 export SOURCE_DATE_EPOCH
 
 # --- Extension points (all part of the cache key) ------------------------------------
@@ -30,6 +32,9 @@ EXTRA_PYTHON_LDFLAGS=()
 OPT_FLAGS="-DNDEBUG -O2"
 # Parts of the standard library that cannot work in the sandbox or are tests/tools.
 STDLIB_DROP=(test idlelib tkinter turtledemo ensurepip lib2to3 turtle.py)
+# Pure-Python stand-ins (stdlib/) that replace modules needing native code the guest cannot
+# have; each sets `__sandbox_stand_in__ = True`.
+STAND_INS=(ctypes mmap ssl)
 
 PY_MM="${PYTHON_VERSION%.*}"                       # 3.13
 CACHE_ROOT="${PYTHON_WASI_CACHE:-${SANDBOX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/python-sandbox}/python-wasi}"
@@ -38,9 +43,12 @@ JOBS="${PYTHON_WASI_JOBS:-2}"
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'python-wasi: error: %s\n' "$*" >&2; exit 1; }
 
-# The key names the recipe: pins, this script, the runner it tests with, and patches.
+# The key names the recipe: pins, these scripts, the runner it tests with, patches and
+# stand-ins.
 cache_key() {
-  local inputs=("$HERE/versions.env" "$HERE/build.sh" "$HERE/runner-entry.c")
+  local inputs=("$HERE/versions.env" "$HERE/build.sh" "$HERE/wasm-libs.sh" "$HERE/runner-entry.c")
+  local f
+  while IFS= read -r f; do inputs+=("$f"); done < <(find "$HERE/stdlib" -type f -name '*.py' | sort)
   if [[ -d "$PATCH_DIR" ]]; then
     local p
     for p in "$PATCH_DIR"/*.patch; do [[ -e "$p" ]] && inputs+=("$p"); done
@@ -156,7 +164,7 @@ fetch() {
 
 fetch_all() {
   fetch "$PYTHON_TARBALL" "$PYTHON_TARBALL_SHA256" src "$PYTHON_SRC_PACKAGE"
-  fetch "$ZLIB_TARBALL" "$ZLIB_TARBALL_SHA256" src "$ZLIB_SRC_PACKAGE"
+  wasm_libs_fetch
   fetch "$WASI_LIBC_DEB" "$WASI_LIBC_DEB_SHA256" deb "wasi-libc=$WASI_LIBC_VERSION"
 }
 
@@ -209,20 +217,6 @@ make_toolchain() {
   rm -f "$tc/probe.c" "$tc/probe.wasm"
 }
 
-build_zlib() {
-  local tc="$WORK/toolchain" dir="$WORK/zlib"
-  local sysroot="$tc/share/wasi-sysroot"
-  rm -rf "$dir"
-  mkdir -p "$dir"
-  tar -xf "$DOWNLOADS/$ZLIB_TARBALL" -C "$dir" --strip-components=1
-  (cd "$dir" \
-    && CHOST=wasm32-wasip1 CC="$tc/bin/clang" AR="$tc/bin/llvm-ar" \
-       RANLIB="$tc/bin/llvm-ranlib" CFLAGS="-O2" ./configure --static --prefix=/usr \
-    && make -j"$JOBS" libz.a)
-  install -m 644 "$dir/libz.a" "$sysroot/lib/wasm32-wasi/libz.a"
-  install -m 644 "$dir/zlib.h" "$dir/zconf.h" "$sysroot/include/wasm32-wasi/"
-}
-
 unpack_python() {
   local src="$WORK/src"
   rm -rf "$src"
@@ -268,6 +262,8 @@ configure_host() {
   local tc="$WORK/toolchain" src="$WORK/src" dir="$WORK/host" build_py
   local sysroot="$tc/share/wasi-sysroot"
   build_py="$(build_python_dir)/build/python"
+  local libs
+  mapfile -t libs < <(wasm_lib_env)
   rm -rf "$dir"
   mkdir -p "$dir"
   # configure is called by a relative path so that srcdir (compiled into python.wasm as
@@ -280,7 +276,7 @@ configure_host() {
     CFLAGS="-ffile-prefix-map=$WORK=/build ${EXTRA_CFLAGS[*]}" \
     PKG_CONFIG_PATH="" PKG_CONFIG_LIBDIR="$sysroot/lib/pkgconfig" \
     PKG_CONFIG_SYSROOT_DIR="$sysroot" \
-    ZLIB_CFLAGS="-I$sysroot/include/wasm32-wasi" ZLIB_LIBS="-lz" \
+    "${libs[@]}" \
     HOSTRUNNER="${RUNNER[*]} --dir $src::/" \
     ../src/configure \
       --host=wasm32-wasip1 --build="$("$src/config.guess")" \
@@ -321,7 +317,14 @@ install_stdlib() {
   local lib="$stage/root/usr/local/lib/python$PY_MM"
   [[ -f "$lib/os.py" ]] || die "libinstall produced no stdlib at $lib"
   local d
-  for d in "${STDLIB_DROP[@]}"; do rm -rf "${lib:?}/$d"; done
+  for d in "${STDLIB_DROP[@]}" "${STAND_INS[@]}"; do rm -rf "${lib:?}/$d"; done
+  cp -R "$HERE/stdlib/." "$lib/"
+  # zoneinfo's IANA database: PyPI's tzdata, where the guest's site finds it.
+  printf 'tzdata==%s --hash=sha256:%s\n' "$TZDATA_VERSION" "$TZDATA_WHEEL_SHA256" \
+    >"$WORK/tzdata-requirements.txt"
+  "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps --no-compile \
+    --only-binary=:all: --require-hashes --target "$lib/site-packages" \
+    -r "$WORK/tzdata-requirements.txt"
   # The sysconfig data records build paths; show the guest neutral ones instead of the
   # host's (and keep the stdlib the same wherever the cache and the repo live).
   sed -i -e "s|$WORK|/build|g" -e "s|$CACHE_ROOT|/cache|g" -e "s|$HERE|/python-wasi|g" \
@@ -331,7 +334,7 @@ install_stdlib() {
   # (the lib is read-only in the guest, so stale-looking .pyc would be recompiled on
   # every start). -d: the path the guest sees in tracebacks.
   "$build_py" -E -s -m compileall -q -j0 -o 0 --invalidation-mode unchecked-hash \
-    -d "/usr/local/lib/python$PY_MM" -x 'bad_coding|badsyntax|site-packages' "$lib"
+    -d "/usr/local/lib/python$PY_MM" -x 'bad_coding|badsyntax' "$lib"
   # Empty, but its presence is how getpath finds exec_prefix; without it every start
   # prints "Could not find platform dependent libraries".
   mkdir -p "$lib/lib-dynload" "$stage/out/lib"
@@ -345,9 +348,12 @@ finish_output() {
     -o "$stage/python.wasm"
   {
     echo "key=$KEY"
+    echo "runtime=standard"
+    echo "stand_ins=${STAND_INS[*]}"
     echo "python=$PYTHON_VERSION target=wasm32-wasip1 prefix=/usr/local opt=$OPT_FLAGS"
     echo "python_tarball=$PYTHON_TARBALL sha256=$PYTHON_TARBALL_SHA256 (Debian $DEBIAN_SUITE source package $PYTHON_SRC_PACKAGE)"
-    echo "zlib_tarball=$ZLIB_TARBALL sha256=$ZLIB_TARBALL_SHA256 (Debian $DEBIAN_SUITE source package $ZLIB_SRC_PACKAGE)"
+    wasm_libs_info
+    echo "tzdata=$TZDATA_VERSION wheel sha256=$TZDATA_WHEEL_SHA256 (PyPI)"
     echo "wasi_libc_deb=$WASI_LIBC_DEB sha256=$WASI_LIBC_DEB_SHA256 (Debian $DEBIAN_SUITE)"
     echo "clang=$(dpkg-query -W -f='${Version}' "clang-$LLVM_MAJOR") (Debian package clang-$LLVM_MAJOR)"
     echo "patches=$(cd "$HERE" && find patches -name '*.patch' 2>/dev/null | sort | tr '\n' ' ')"
@@ -370,8 +376,8 @@ run_guest() {
   "${RUNNER[@]}" --dir "$out/lib::/usr/local/lib::ro" "$out/python.wasm" "$@"
 }
 
-CHECK_MODULES="json re math datetime collections decimal zlib hashlib unicodedata random struct array binascii select _json _decimal pyexpat _datetime _struct _random _sha2 _blake2 _md5 _sha1 _sha3 _bisect _heapq _pickle _csv _statistics itertools functools operator fractions statistics textwrap string io os sys time pathlib dataclasses typing enum base64 copy pprint traceback xml.etree.ElementTree"
-
+# The guest checks (check-guest.py) are not part of the cache key: they test a build, they do
+# not make it.
 check_guest() {
   local out="$1"
   log "check: python.wasm --version and imports (stdlib at /usr/local/lib, read-only)"
@@ -383,26 +389,7 @@ check_guest() {
   # A clean start prints nothing on stderr (a broken layout warns about prefixes).
   [[ ! -s "$err" ]] || { cat "$err" >&2; die "python.wasm wrote to stderr on a plain start"; }
   rm -f "$err"
-  run_guest "$out" -c "
-import importlib, sys
-mods = '''$CHECK_MODULES'''.split()
-bad = []
-for m in mods:
-    try:
-        importlib.import_module(m)
-    except Exception as e:
-        bad.append(f'{m}: {e!r}')
-import zlib, hashlib, decimal, json
-assert zlib.decompress(zlib.compress(b'x' * 1000)) == b'x' * 1000
-assert hashlib.sha256(b'').hexdigest().startswith('e3b0c442')
-assert str(decimal.Decimal(1) / decimal.Decimal(7))[:8] == '0.142857'
-assert json.loads(json.dumps({'a': [1, 2.5, None]})) == {'a': [1, 2.5, None]}
-assert sys.prefix == '/usr/local', sys.prefix
-if bad:
-    print('\n'.join(bad), file=sys.stderr)
-    sys.exit(1)
-print(f'{len(mods)} modules import')
-" >&2 || die "module check failed"
+  run_guest "$out" -c "$(cat "$HERE/check-guest.py")" >&2 || die "module check failed"
   local rc=0
   run_guest "$out" -c "import sys; sys.exit(3)" || rc=$?
   [[ $rc -eq 3 ]] || die "sys.exit(3) gave exit status $rc"
@@ -433,6 +420,9 @@ build() {
   mkdir -p "$WORK"
   step toolchain make_toolchain
   step zlib build_zlib
+  step bzip2 build_bzip2
+  step xz build_xz
+  step sqlite build_sqlite
   step unpack-python unpack_python
   step build-python build_build_python
   step configure-host configure_host
