@@ -8,6 +8,7 @@ cd "$REPO_ROOT"
 
 stage "tools (apt)" ensure_apt curl jq shellcheck wrk
 stage "CPython for WASI" ensure_python_wasi
+stage "CPython's own tests, in the guest (subset)" bash python-wasi/test-stdlib.sh --subset
 stage "shellcheck" shellcheck -x scripts/*.sh python-wasi/*.sh examples/*.sh e2e/*.sh .ci/run
 stage "Python test tools" ensure_pytools
 stage "test packages" ensure_test_packages
