@@ -70,7 +70,7 @@ else the chart's appVersion. Call with (dict "image" .Values.x.image "context" $
 {{- if .image.digest }}
 {{- printf "%s@%s" .image.repository .image.digest }}
 {{- else }}
-{{- printf "%s:%s" .image.repository (default .context.Chart.AppVersion .image.tag) }}
+{{- printf "%s:%s" .image.repository (default (printf "%s%s" .context.Chart.AppVersion (.tagSuffix | default "")) .image.tag) }}
 {{- end }}
 {{- end }}
 

@@ -88,6 +88,17 @@ def test_runner_image_reaches_the_operator_as_its_default_for_pools():
     assert env["RUNNER_IMAGE"] == f"r/node@{DIGEST}"
 
 
+def test_scientific_image_defaults_to_the_app_version_with_a_suffix():
+    env = operator_env(render())
+    assert env["RUNNER_SCIENTIFIC_IMAGE"] == "ghcr.io/python-sandbox/runner-node:0.1.0-scientific"
+    env = operator_env(render({"runner": {"scientificImage": {"repository": "r/sci", "tag": "7"}}}))
+    assert env["RUNNER_SCIENTIFIC_IMAGE"] == "r/sci:7"
+    env = operator_env(render({"runner": {"scientificImage": {"digest": DIGEST}}}))
+    assert env["RUNNER_SCIENTIFIC_IMAGE"] == f"ghcr.io/python-sandbox/runner-node@{DIGEST}"
+    # The standard image is unchanged by the suffix.
+    assert operator_env(render())["RUNNER_IMAGE"].endswith(":0.1.0")
+
+
 def test_replicas_share_one_lease_named_after_the_release():
     objects = render({"operator": {"replicas": 3}})
     assert only(objects, "Deployment")["spec"]["replicas"] == 3

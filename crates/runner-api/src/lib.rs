@@ -1,15 +1,17 @@
 //! Types shared by `runner-node` and `runner-operator`.
 //!
 //! This crate holds data only: the HTTP contract of `POST /run` ([`run`]) and
-//! `GET /v1/environment` ([`environment`]), the
-//! `PythonSandboxPool` custom resource ([`pool`]) and the sandbox policy the operator writes and
-//! runner-node reads ([`policy`]). It performs no I/O and pulls in no runtime or client, so every
-//! part of the project (server, operator, tests, clients) can depend on it cheaply.
+//! `GET /v1/environment` ([`environment`]), the `PythonSandboxPool` custom resource ([`pool`]),
+//! the sandbox policy the operator writes and runner-node reads ([`policy`]), and the
+//! interpreter builds a runner serves ([`runtime`]). It performs no I/O and pulls in no runtime
+//! or client, so every part of the project (server, operator, tests, clients) can depend on it
+//! cheaply.
 
 pub mod environment;
 pub mod policy;
 pub mod pool;
 pub mod run;
+pub mod runtime;
 
 pub use run::{
     Encoding, ErrorBody, ErrorCode, ErrorDetail, FileContent, OmitReason, OmittedFile, Outcome,

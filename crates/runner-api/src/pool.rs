@@ -23,6 +23,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::policy;
+use crate::runtime::Runtime;
 
 /// API group of every resource this project defines.
 pub const GROUP: &str = "sandbox.runner.dev";
@@ -94,7 +95,17 @@ pub const MAX_COLLECTOR_PEERS: usize = 16;
     validation = Rule::new("!(has(self.replicas) && has(self.autoscaling))")
         .message("set either replicas or autoscaling, not both: with autoscaling on, the HorizontalPodAutoscaler owns the replica count"),
     validation = Rule::new("self.mode != 'PerNode' || (!has(self.replicas) && !has(self.autoscaling))")
-        .message("mode PerNode runs one runner on every eligible node: remove replicas and autoscaling, or use mode Deployment")
+        .message("mode PerNode runs one runner on every eligible node: remove replicas and autoscaling, or use mode Deployment"),
+    validation = Rule::new(format!(
+        "!has(self.limits) || has(self.limits.memoryMb) || self.limits.maxMemoryMb >= (has(self.runtime) && self.runtime == 'scientific' ? {} : {})",
+        Runtime::Scientific.default_memory_mb(),
+        Runtime::Standard.default_memory_mb()
+    ))
+    .message(Message::Message(format!(
+        "limits.maxMemoryMb is below the default limits.memoryMb of the pool's runtime ({} MiB for standard, {} for scientific): raise limits.maxMemoryMb or set limits.memoryMb",
+        Runtime::Standard.default_memory_mb(),
+        Runtime::Scientific.default_memory_mb()
+    )))
 )]
 #[serde(rename_all = "camelCase")]
 pub struct PythonSandboxPoolSpec {
@@ -115,8 +126,16 @@ pub struct PythonSandboxPoolSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscaling: Option<Autoscaling>,
 
-    /// Container image of runner-node; the operator's `--runner-image` when not set. The image
-    /// carries the interpreter and its standard library, which every sandbox reads read-only.
+    /// Which interpreter the runners serve: `standard` (CPython and its standard library, the
+    /// default) or `scientific` (numpy and pandas compiled in and pre-imported). It picks the
+    /// image when `image` is not set, and the default of `limits.memoryMb`.
+    #[serde(default)]
+    pub runtime: Runtime,
+
+    /// Container image of runner-node; when not set, the operator's `--runner-image` for the
+    /// standard runtime and its `--scientific-image` for the scientific one. The image carries
+    /// the interpreter and its standard library, which every sandbox reads read-only; an image
+    /// named here must hold the runtime named in `runtime`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
     pub image: Option<String>,
@@ -294,7 +313,7 @@ pub struct Placement {
 #[x_kube(
     validation = Rule::new("self.timeoutMs <= self.maxTimeoutMs")
         .message(Message::Expression("'limits.timeoutMs (' + string(self.timeoutMs) + ') is the default a request gets and must not exceed limits.maxTimeoutMs (' + string(self.maxTimeoutMs) + ')'".into())),
-    validation = Rule::new("self.memoryMb <= self.maxMemoryMb")
+    validation = Rule::new("!has(self.memoryMb) || self.memoryMb <= self.maxMemoryMb")
         .message(Message::Expression("'limits.memoryMb (' + string(self.memoryMb) + ') is the default a request gets and must not exceed limits.maxMemoryMb (' + string(self.maxMemoryMb) + ')'".into()))
 )]
 #[serde(rename_all = "camelCase")]
@@ -309,10 +328,11 @@ pub struct SandboxLimits {
     #[schemars(range(min = 1, max = 3_600_000))]
     pub max_timeout_ms: u64,
 
-    /// Memory limit of a run that names none, in MiB. Default 128.
-    #[serde(default = "policy::default_memory_mb")]
+    /// Memory limit of a run that names none, in MiB. Default: the runtime's, 128 for
+    /// `standard` and 512 for `scientific`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
-    pub memory_mb: u64,
+    pub memory_mb: Option<u64>,
 
     /// Largest memory limit a request may ask for, in MiB; at most 4096 (the wasm32 address
     /// space). Default 1024.
@@ -351,7 +371,7 @@ impl Default for SandboxLimits {
         SandboxLimits {
             timeout_ms: limits.timeout_ms,
             max_timeout_ms: limits.max_timeout_ms,
-            memory_mb: limits.memory_mb,
+            memory_mb: None,
             max_memory_mb: limits.max_memory_mb,
             max_output_bytes: limits.max_output_bytes,
             max_output_files: limits.max_output_files,

@@ -51,6 +51,9 @@ fn reasonable_pools_are_accepted() {
         json!({"replicas": 3}),
         json!({"autoscaling": {"minReplicas": 2, "maxReplicas": 5}}),
         json!({"mode": "PerNode"}),
+        json!({"runtime": "scientific"}),
+        json!({"runtime": "scientific", "limits": {"maxMemoryMb": 512}}),
+        json!({"runtime": "scientific", "limits": {"memoryMb": 200, "maxMemoryMb": 256}}),
         json!({"limits": {"timeoutMs": 1000, "maxTimeoutMs": 1000, "memoryMb": 64}}),
         json!({"dataMounts": [
             {"name": "a", "configMap": {"name": "cm"}},
@@ -102,9 +105,11 @@ fn default_limits_must_not_exceed_maxima() {
     );
     // Schema defaults apply before the rules, as in the API server: lowering only the maximum
     // below the default is refused too.
+    let message = "limits.maxMemoryMb is below the default limits.memoryMb of the pool's runtime";
+    assert_rejected(json!({"limits": {"maxMemoryMb": 64}}), message);
     assert_rejected(
-        json!({"limits": {"maxMemoryMb": 64}}),
-        "limits.memoryMb (128) is the default a request gets",
+        json!({"runtime": "scientific", "limits": {"maxMemoryMb": 256}}),
+        message,
     );
 }
 
@@ -250,7 +255,8 @@ fn spec_defaults_match_the_policy_defaults() {
     let defaults = runner_api::policy::PolicyLimits::default();
     assert_eq!(spec.limits.timeout_ms, defaults.timeout_ms);
     assert_eq!(spec.limits.max_timeout_ms, defaults.max_timeout_ms);
-    assert_eq!(spec.limits.memory_mb, defaults.memory_mb);
+    assert_eq!(spec.limits.memory_mb, None, "the runtime's default applies");
+    assert_eq!(spec.runtime.default_memory_mb(), defaults.memory_mb);
     assert_eq!(spec.limits.max_memory_mb, defaults.max_memory_mb);
     assert_eq!(spec.limits.max_output_bytes, defaults.max_output_bytes);
     assert_eq!(spec.limits.max_output_files, defaults.max_output_files);

@@ -82,9 +82,10 @@ pub struct Config {
     #[arg(long, env = "RUNNER_MAX_TIMEOUT_MS", default_value_t = defaults::MAX_TIMEOUT_MS)]
     pub max_timeout_ms: u64,
 
-    /// Linear-memory limit of a run when the request names none, in MiB.
-    #[arg(long, env = "RUNNER_MEMORY_MB", default_value_t = defaults::MEMORY_MB)]
-    pub memory_mb: u64,
+    /// Linear-memory limit of a run when the request names none, in MiB [default: the
+    /// runtime's: 128 for standard, 512 for scientific]
+    #[arg(long, env = "RUNNER_MEMORY_MB")]
+    pub memory_mb: Option<u64>,
 
     /// Largest `memory_mb` a request may ask for (at most 4096, the wasm32 address space).
     #[arg(long, env = "RUNNER_MAX_MEMORY_MB", default_value_t = defaults::MAX_MEMORY_MB)]
@@ -303,7 +304,9 @@ impl Config {
             limits: PolicyLimits {
                 timeout_ms: self.timeout_ms,
                 max_timeout_ms: self.max_timeout_ms,
-                memory_mb: self.memory_mb,
+                memory_mb: self
+                    .memory_mb
+                    .unwrap_or_else(|| self.runtime_default_memory_mb()),
                 max_memory_mb: self.max_memory_mb,
                 max_output_bytes: self.max_output_bytes,
                 max_output_files: self.max_output_files,
@@ -314,6 +317,16 @@ impl Config {
             scratch_quota_bytes: self.scratch_quota_bytes,
             ..SandboxPolicy::default()
         }
+    }
+
+    /// The default `memory_mb` of the runtime in `--python-dir`, as its BUILD-INFO names it
+    /// (the standard runtime's when there is no readable build: validation then says why).
+    fn runtime_default_memory_mb(&self) -> u64 {
+        crate::runtime::Runtime::open(&self.python_dir)
+            .ok()
+            .and_then(|runtime| runner_api::runtime::Runtime::from_name(&runtime.name))
+            .unwrap_or_default()
+            .default_memory_mb()
     }
 
     /// The socket address to listen on.
@@ -502,12 +515,28 @@ mod tests {
             "invalid configuration: --max-output-bytes must be at least 1"
         );
         let mut c = config();
-        c.memory_mb = 2000;
+        c.memory_mb = Some(2000);
         let err = c.validate().unwrap_err().to_string();
         assert!(
             err.contains("--memory-mb (2000)") && err.contains("--max-memory-mb (1024)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_default_memory_is_the_runtimes_unless_the_flag_says() {
+        let memory = |c: &Config| c.policy().unwrap().limits.memory_mb;
+        assert_eq!(memory(&config()), 128, "no build: the standard runtime's");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("BUILD-INFO"),
+            "python=3.13.5 target=wasm32-wasip1\nruntime=scientific\n",
+        )
+        .unwrap();
+        let mut c = Config::with_python_dir(dir.path());
+        assert_eq!(memory(&c), 512);
+        c.memory_mb = Some(300);
+        assert_eq!(memory(&c), 300);
     }
 
     #[test]

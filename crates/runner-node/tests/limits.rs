@@ -141,7 +141,7 @@ async fn a_default_limit_below_the_interpreter_floor_stops_the_start() {
     // could run nothing, so it refuses to start and says how much more it needs. (A request
     // asking for so little is refused with 422: tests/snapshot.rs.)
     let mut config = test_config();
-    config.memory_mb = 8;
+    config.memory_mb = Some(8);
     let err = runner_node::Server::bind(config)
         .await
         .err()

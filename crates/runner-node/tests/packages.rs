@@ -76,12 +76,14 @@ async fn the_environment_lists_the_packages_and_what_is_pre_imported() {
     assert_eq!(find("tabulate")["source"], "pool");
     assert_eq!(find("tabulate")["preimported"], true);
     assert_eq!(find("networkx")["preimported"], false);
-    assert!(
-        find("python-dateutil")["version"]
-            .as_str()
-            .unwrap()
-            .starts_with('2')
-    );
+    // The version pip installed, as examples/packages/requirements.txt pins it.
+    let requirements = include_str!("../../../examples/packages/requirements.txt");
+    let pinned = requirements
+        .lines()
+        .find_map(|line| line.strip_prefix("python-dateutil=="))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("python-dateutil pinned");
+    assert_eq!(find("python-dateutil")["version"], pinned);
     assert_eq!(env["paths"]["packages"], "/packages");
 }
 

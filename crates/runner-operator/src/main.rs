@@ -100,6 +100,14 @@ struct RunArgs {
     )]
     runner_image: String,
 
+    /// Image of runner-node for pools of the scientific runtime that name none.
+    #[arg(
+        long,
+        env = "RUNNER_SCIENTIFIC_IMAGE",
+        default_value = concat!("ghcr.io/python-sandbox/runner-node:", env!("CARGO_PKG_VERSION"), "-scientific")
+    )]
+    scientific_image: String,
+
     /// Watch only this namespace; all namespaces when not set.
     #[arg(long, env = "WATCH_NAMESPACE")]
     namespace: Option<String>,
@@ -174,6 +182,7 @@ async fn main() -> anyhow::Result<()> {
         .context("no Kubernetes configuration (in-cluster service account or kubeconfig)")?;
     let settings = Settings {
         default_image: args.runner_image,
+        scientific_image: args.scientific_image,
     };
     let webhook = match args.webhook_addr {
         None => None,

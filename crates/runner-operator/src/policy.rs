@@ -24,7 +24,9 @@ pub fn from_spec(spec: &PythonSandboxPoolSpec) -> Result<SandboxPolicy> {
         limits: PolicyLimits {
             timeout_ms: l.timeout_ms,
             max_timeout_ms: l.max_timeout_ms,
-            memory_mb: l.memory_mb,
+            memory_mb: l
+                .memory_mb
+                .unwrap_or_else(|| spec.runtime.default_memory_mb()),
             max_memory_mb: l.max_memory_mb,
             max_output_bytes: l.max_output_bytes,
             max_output_files: l.max_output_files,

@@ -32,6 +32,7 @@ use runner_api::policy::SandboxPolicy;
 use runner_api::pool::{
     CallerRule, Collector, Packages, PoolMode, PythonSandboxPool, PythonSandboxPoolSpec, Tracing,
 };
+use runner_api::runtime::Runtime;
 
 use crate::{Error, Result, policy};
 
@@ -98,8 +99,21 @@ const STARTUP_PERIOD_SECONDS: i32 = 5;
 /// Operator-wide settings the builders need besides the pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
-    /// Image of runner-node for pools that name none.
+    /// Image of runner-node for pools of the standard runtime that name none.
     pub default_image: String,
+    /// Image of runner-node for pools of the scientific runtime that name none.
+    pub scientific_image: String,
+}
+
+impl Settings {
+    /// The runner image of a pool: its own `image`, else the operator's for its runtime.
+    pub fn image_for(&self, spec: &PythonSandboxPoolSpec) -> String {
+        match (&spec.image, spec.runtime) {
+            (Some(image), _) => image.clone(),
+            (None, Runtime::Standard) => self.default_image.clone(),
+            (None, Runtime::Scientific) => self.scientific_image.clone(),
+        }
+    }
 }
 
 /// The workload that runs the runner pods.
@@ -603,11 +617,7 @@ fn runner_parts(
     let resources = spec.resources.clone().unwrap_or_else(default_resources);
     let container = Container {
         name: "runner-node".into(),
-        image: Some(
-            spec.image
-                .clone()
-                .unwrap_or_else(|| settings.default_image.clone()),
-        ),
+        image: Some(settings.image_for(spec)),
         image_pull_policy: spec.image_pull_policy.map(|p| p.as_str().to_string()),
         env: Some(
             [

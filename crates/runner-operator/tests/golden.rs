@@ -16,6 +16,7 @@ use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use runner_api::policy::SandboxPolicy;
 use runner_api::pool::{ImagePullPolicy, PythonSandboxPool};
+use runner_api::runtime::Runtime;
 use runner_operator::resources::{self, Children, Workload, layout};
 
 fn render(children: &Children) -> String {
@@ -147,6 +148,46 @@ fn replicated_pool_with_data_env_callers_and_placement() {
     // 8 runs × 16 MiB of scratch.
     let scratch = pod_spec_volume_limit(&children.workload, "scratch");
     assert_eq!(scratch.as_deref(), Some("128Mi"));
+}
+
+#[test]
+fn the_runtime_picks_the_image_and_the_default_memory_unless_the_pool_says() {
+    let runner_image = |children: &Children| {
+        let Workload::Deployment(deployment) = &children.workload else {
+            panic!("mode Deployment")
+        };
+        let pod = deployment.spec.as_ref().unwrap().template.spec.clone();
+        pod.unwrap().containers[0].image.clone().unwrap()
+    };
+    let build = |pool: &PythonSandboxPool| resources::desired(pool, &settings()).unwrap();
+
+    let standard = build(&pool("plain").build());
+    assert_eq!(runner_image(&standard), settings().default_image);
+    assert_eq!(standard.policy.limits.memory_mb, 128);
+
+    let scientific = build(&pool("data").runtime(Runtime::Scientific).build());
+    assert_eq!(runner_image(&scientific), settings().scientific_image);
+    assert_eq!(scientific.policy.limits.memory_mb, 512);
+
+    // What the pool states wins over what its runtime would pick.
+    let pinned = pool("pinned")
+        .runtime(Runtime::Scientific)
+        .image("registry.example/runner-node:own", ImagePullPolicy::Always)
+        .limits(|l| l.memory_mb = Some(768))
+        .build();
+    let pinned = build(&pinned);
+    assert_eq!(runner_image(&pinned), "registry.example/runner-node:own");
+    assert_eq!(pinned.policy.limits.memory_mb, 768);
+
+    // A scientific pool whose maximum is below its runtime's default is refused, by name.
+    let low = pool("low")
+        .runtime(Runtime::Scientific)
+        .limits(|l| l.max_memory_mb = 256)
+        .build();
+    let err = resources::desired(&low, &settings())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("memory_mb (512)"), "{err}");
 }
 
 fn pod_spec_volume_limit(workload: &Workload, name: &str) -> Option<String> {
@@ -387,7 +428,7 @@ fn invalid_specs_are_refused_before_anything_is_built() {
         (pool("x").autoscaling(5, 3).build(), "minReplicas (5)"),
         (pool("x").scratch("lots").build(), "scratch.perRun"),
         (
-            pool("x").limits(|l| l.memory_mb = 4000).build(),
+            pool("x").limits(|l| l.memory_mb = Some(4000)).build(),
             "memory_mb (4000)",
         ),
         (pool("x").allow_env(&["NOT-A-NAME"]).build(), "NOT-A-NAME"),

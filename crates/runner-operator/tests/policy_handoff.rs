@@ -34,7 +34,7 @@ fn tuned_limits_and_env_reach_runner_node_unchanged() {
         .limits(|l| {
             l.timeout_ms = 1500;
             l.max_timeout_ms = 9000;
-            l.memory_mb = 96;
+            l.memory_mb = Some(96);
             l.max_memory_mb = 512;
             l.max_output_bytes = 4096;
             l.max_output_files = 3;

@@ -84,6 +84,7 @@ pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
 pub fn settings() -> Settings {
     Settings {
         default_image: "ghcr.io/python-sandbox/runner-node:test".into(),
+        scientific_image: "ghcr.io/python-sandbox/runner-node:test-scientific".into(),
     }
 }
 
@@ -136,6 +137,11 @@ impl PoolBuilder {
 
     pub fn per_node(mut self) -> Self {
         self.0.spec.mode = PoolMode::PerNode;
+        self
+    }
+
+    pub fn runtime(mut self, runtime: runner_api::runtime::Runtime) -> Self {
+        self.0.spec.runtime = runtime;
         self
     }
 
