@@ -46,6 +46,17 @@ async def main():
 
 
 assert asyncio.run(main()) == [2, 4]
+
+
+async def without_threads():
+    try:
+        await asyncio.to_thread(print)
+    except RuntimeError:
+        return "no threads"
+
+
+# ... and asyncio.run still ends cleanly after a thread failed to start.
+assert asyncio.run(without_threads()) == "no threads"
 assert ctypes.sizeof(ctypes.c_void_p) == 4 and ctypes.__sandbox_stand_in__
 assert hasattr(http.client, "HTTPSConnection") and ssl.__sandbox_stand_in__
 assert sys.prefix == "/usr/local", sys.prefix

@@ -365,7 +365,7 @@ class CDLL:
 
     def __init__(self, name, mode=DEFAULT_MODE, handle=None, use_errno=False,
                  use_last_error=False, winmode=None):
-        raise OSError(_errno.ENOENT, f"cannot load library {name!r}: {_NO_NATIVE}")
+        raise OSError(_errno.ENOTSUP, f"cannot load library {name!r}: {_NO_NATIVE}")
 
 
 class PyDLL(CDLL):
