@@ -233,6 +233,23 @@ def test_the_zipped_standard_library_imports_and_stays_quiet(runner):
     assert result["stderr"] == "", result
 
 
+def test_the_images_build_has_its_c_libraries_time_zones_and_stand_ins(runner):
+    result = runner.run(
+        "import sqlite3, bz2, lzma, ctypes, ssl\n"
+        "from datetime import datetime\nfrom zoneinfo import ZoneInfo\n"
+        "print(sqlite3.connect(':memory:').execute('select 6 * 7').fetchone()[0])\n"
+        "print(bz2.decompress(bz2.compress(b'ab')), lzma.decompress(lzma.compress(b'cd')))\n"
+        "print(datetime(2026, 1, 1, tzinfo=ZoneInfo('Asia/Tokyo')).utcoffset())\n"
+        "print(ctypes.__sandbox_stand_in__, ssl.__sandbox_stand_in__)"
+    )
+    assert result["stdout"] == "42\nb'ab' b'cd'\n9:00:00\nTrue True\n", result
+    status, text = runner.curl("/v1/environment")
+    assert status == 200, text
+    environment = json.loads(text)
+    assert environment["runtime"] == "standard", environment
+    assert {"tzdata", "ctypes", "mmap", "ssl"} <= {p["name"] for p in environment["packages"]}
+
+
 def test_a_sandbox_sees_only_what_the_policy_grants(runner):
     listing = runner.run(
         "import os\n"

@@ -47,10 +47,10 @@ class RunnerNode:
     # Loopback, a free port, and JSON logs: the "listening" line carries the address.
     FLAGS = ("--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--log-format", "json")
 
-    def __init__(self, command=None):
-        """Starts `command` (default: the freshly built binary) with FLAGS added."""
+    def __init__(self, command=None, args=()):
+        """Starts `command` (default: the freshly built binary with `args`) with FLAGS added."""
         if command is None:
-            command = [str(runner_binary()), "--python-dir", python_dir()]
+            command = [str(runner_binary()), "--python-dir", python_dir(), *args]
         self.process = subprocess.Popen([*command, *self.FLAGS], stdout=subprocess.PIPE, text=True)
         self.logs: queue.Queue = queue.Queue()
         threading.Thread(target=self._read_logs, daemon=True).start()
@@ -94,12 +94,13 @@ def runner():
 
 @pytest.fixture
 def start_runner():
-    """`start_runner(command)` starts another runner-node from `command` (stopped after the
-    test); the `runner` fixture is the one to use unless a test needs its own."""
+    """`start_runner(command)` starts another runner-node from `command`, or
+    `start_runner(args=[...])` the built one with more flags (stopped after the test); the
+    `runner` fixture is the one to use unless a test needs its own."""
     servers = []
 
-    def start(command=None):
-        servers.append(RunnerNode(command))
+    def start(command=None, args=()):
+        servers.append(RunnerNode(command, args))
         return servers[-1]
 
     yield start

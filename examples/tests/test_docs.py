@@ -8,6 +8,7 @@ The Kubernetes commands are run by the e2e suite on a real cluster.
 """
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -52,13 +53,18 @@ def commands(kind: str, body: str):
 
 
 def local_commands():
-    """(where, command, expected output or None) for every local curl in the docs."""
+    """(where, command, expected output or None, serve.sh arguments) for every local curl in
+    the docs; the arguments are those of the `bash scripts/serve.sh` line of the same block."""
     found = []
     for doc in DOCS:
         for kind, body in BLOCK.findall(doc.read_text()):
+            serve_args = []
             for command, shown in commands(kind, body):
+                if command.startswith("bash scripts/serve.sh"):
+                    serve_args = shlex.split(command)[2:]
                 if command.startswith("curl ") and "localhost:3000" in command:
-                    found.append((f"{doc.relative_to(REPO)}: {command[:60]}", command, shown))
+                    where = f"{doc.relative_to(REPO)}: {command[:60]}"
+                    found.append((where, command, shown, serve_args))
     return found
 
 
@@ -66,17 +72,34 @@ COMMANDS = local_commands()
 
 
 def test_the_docs_have_local_commands():
-    where = {w.split(":")[0] for w, _, _ in COMMANDS}
+    where = {w.split(":")[0] for w, _, _, _ in COMMANDS}
     assert {"README.md", "docs/api.md"} <= where, where
-    assert sum(expected is not None for _, _, expected in COMMANDS) >= 3
+    assert sum(expected is not None for _, _, expected, _ in COMMANDS) >= 3
+    assert any("--site-packages" in args for _, _, _, args in COMMANDS)
 
 
 def comparable(answer: dict) -> dict:
     return {k: v for k, v in answer.items() if k not in ("id", "duration_ms")}
 
 
-@pytest.mark.parametrize("where,command,expected", COMMANDS, ids=[w for w, _, _ in COMMANDS])
-def test_local_command_works_as_written(runner, where, command, expected):
+def packages_folder() -> str:
+    """The folder the README makes with pip from examples/packages/requirements.txt."""
+    folder = os.environ.get("RUNNER_TEST_PACKAGES")
+    if not folder:
+        pytest.fail("RUNNER_TEST_PACKAGES is not set: scripts/test.sh makes the folder")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "where,command,expected,serve_args", COMMANDS, ids=[w for w, _, _, _ in COMMANDS]
+)
+def test_local_command_works_as_written(runner, start_runner, where, command, expected,
+                                        serve_args):
+    if serve_args:
+        # The block starts its own server (e.g. with --site-packages ./packages): start that one,
+        # with the folder the README's pip command makes.
+        args = [packages_folder() if a == "./packages" else a for a in serve_args]
+        runner = start_runner(args=args)
     address = runner.url.removeprefix("http://")
     result = subprocess.run(
         ["bash", "-c", command.replace("localhost:3000", address)],
@@ -84,8 +107,10 @@ def test_local_command_works_as_written(runner, where, command, expected):
     )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    if "/run" not in command:
-        # Another endpoint (e.g. /openapi.json): it answered JSON, and any shown answer matches.
+    if "/run" not in command or "| jq" in command:
+        # Another endpoint (e.g. /openapi.json), or a part of the answer picked by jq: it is
+        # JSON and not null (jq's answer for a missing field), and any shown answer matches.
+        assert answer is not None, command
         assert expected is None or answer == json.loads(expected), answer
         return
     uuid.UUID(answer["id"])
