@@ -26,10 +26,17 @@ def fib(n):
 t = time.perf_counter()
 fib(27)
 print(time.perf_counter() - t)"""
-WRK_SCRIPT = """wrk.method = "POST"
-wrk.body = '{"code": "print(\\'hi\\')"}'
-wrk.headers["Content-Type"] = "application/json"
-"""
+HELLO = "print('hi')"
+
+
+def wrk_script(code):
+    """A wrk Lua script that POSTs `code` as a run (a Lua long string holds the JSON as is)."""
+    return ('wrk.method = "POST"\n'
+            f"wrk.body = [==[{json.dumps({'code': code})}]==]\n"
+            'wrk.headers["Content-Type"] = "application/json"\n')
+
+
+WRK_SCRIPT = wrk_script(HELLO)
 
 
 def log(message):
@@ -97,44 +104,139 @@ def wrk(url, script, threads, connections, seconds):
     return latency_us("50"), latency_us("99"), rate
 
 
-def http(server_bin, python_dir, script, extra_env=None, throughput=True, flags=()):
-    env = dict(os.environ, RUNNER_PYTHON_DIR=python_dir, RUST_LOG="info", **(extra_env or {}))
-    # Logs go to a file, as a collector would take them: a pipe nobody reads would block the
-    # server once full.
-    logs = tempfile.NamedTemporaryFile("w+", suffix=".log")
-    started = time.perf_counter()
-    server = subprocess.Popen(
-        [server_bin, "--host", "127.0.0.1", "--port", "0", "--log-format", "json", *flags],
-        env=env, stdout=logs, text=True)
-    try:
+class Server:
+    """runner-node on a loopback port, started with `flags`; `ready_ms` is start to listening."""
+
+    def __init__(self, server_bin, python_dir, extra_env=None, flags=()):
+        env = dict(os.environ, RUNNER_PYTHON_DIR=python_dir, RUST_LOG="info", **(extra_env or {}))
+        # Logs go to a file, as a collector would take them: a pipe nobody reads would block
+        # the server once full.
+        self.logs = tempfile.NamedTemporaryFile("w+", suffix=".log")
+        started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [server_bin, "--host", "127.0.0.1", "--port", "0", "--log-format", "json", *flags],
+            env=env, stdout=self.logs, text=True)
         addr = None
-        with open(logs.name) as reader:
+        with open(self.logs.name) as reader:
             while addr is None:
                 line = reader.readline()
                 if not line:
-                    if server.poll() is not None:
-                        raise RuntimeError("runner-node exited before listening")
+                    if self.process.poll() is not None:
+                        self.logs.seek(0)
+                        raise RuntimeError(f"runner-node exited before listening:\n{self.logs.read()[-3000:]}")
                     time.sleep(0.001)
                     continue
                 entry = json.loads(line)
                 if entry["fields"].get("message") == "runner-node listening":
-                    ready_ms = (time.perf_counter() - started) * 1e3
+                    self.ready_ms = (time.perf_counter() - started) * 1e3
                     addr = entry["fields"]["addr"]
-        url = f"http://{addr}/run"
-        request = urllib.request.Request(url, data=b'{"code": "print(1)"}',
+        self.base = f"http://{addr}"
+        self.url = f"{self.base}/run"
+
+    def run(self, code):
+        request = urllib.request.Request(self.url, data=json.dumps({"code": code}).encode(),
                                          headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(request).read()
-        idle_rss = rss_bytes(server.pid)
-        p50, p99, _ = wrk(url, script, threads=1, connections=1, seconds=5)
+        return json.load(urllib.request.urlopen(request))
+
+    def get(self, path):
+        return json.load(urllib.request.urlopen(f"{self.base}{path}"))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.process.terminate()
+        self.process.wait(timeout=60)
+        self.logs.close()
+
+
+def http(server_bin, python_dir, script, extra_env=None, throughput=True, flags=()):
+    with Server(server_bin, python_dir, extra_env, flags) as server:
+        server.run(HELLO)
+        idle_rss = rss_bytes(server.process.pid)
+        p50, p99, _ = wrk(server.url, script, threads=1, connections=1, seconds=5)
         if not throughput:
             return {"http_hello_us_p50": p50, "http_hello_us_p99": p99}
-        _, _, rate = wrk(url, script, threads=2, connections=32, seconds=10)
-        return {"server_ready_ms": ready_ms, "idle_rss_bytes": idle_rss,
+        _, _, rate = wrk(server.url, script, threads=2, connections=32, seconds=10)
+        return {"server_ready_ms": server.ready_ms, "idle_rss_bytes": idle_rss,
                 "http_hello_us_p50": p50, "http_hello_us_p99": p99, "http_hello_rps": rate}
+
+
+def folder_bytes(path):
+    return sum(f.stat().st_size for f in __import__("pathlib").Path(path).rglob("*") if f.is_file())
+
+
+def packages_cost(args, hello_script):
+    """--packages DIR: what a pool's packages cost. Per round: a server without packages, then
+    one with them and an empty module cache (the cold start: check, copy, compile in the guest,
+    snapshot with the pre-imports, compile the snapshot), then the same again with that cache
+    (the warm start every later pod start pays). Hello and a run importing every pre-import are
+    timed on the warm one; rounds interleave so drift hits all alike."""
+    preimport = args.preimport.split(",")
+    imports = "import " + ", ".join(preimport) + "\nprint('hi')"
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(wrk_script(imports))
+    rows_plain, rows_base, rows = [], [], []
+    try:
+        for i in range(args.rounds):
+            if args.baseline_bin:
+                log(f"round {i + 1}/{args.rounds}: the build of {args.baseline_rev}")
+                rows_base.append(http(args.baseline_bin, args.python_dir, hello_script))
+            log(f"round {i + 1}/{args.rounds}: no packages")
+            rows_plain.append(http(args.server_bin, args.python_dir, hello_script))
+            cache = tempfile.mkdtemp(prefix="bench-cache-")
+            flags = ("--site-packages", args.packages, "--preimport", args.preimport,
+                     "--memory-mb", str(args.memory_mb), "--module-cache", cache)
+            log(f"round {i + 1}/{args.rounds}: packages, cold module cache")
+            with Server(args.server_bin, args.python_dir, flags=flags) as cold:
+                row = {"cold_ready_ms": cold.ready_ms}
+            log(f"round {i + 1}/{args.rounds}: packages, warm module cache")
+            with Server(args.server_bin, args.python_dir, flags=flags) as warm:
+                row["warm_ready_ms"] = warm.ready_ms
+                row["floor_mb"] = warm.get("/v1/environment")["memory_floor_mb"]
+                answer = warm.run(imports)
+                if answer.get("stdout") != "hi\n":
+                    raise RuntimeError(f"the import run failed: {answer}")
+                row["hello_us_p50"], _, _ = wrk(warm.url, hello_script, 1, 1, 5)
+                row["import_us_p50"], _, _ = wrk(warm.url, script.name, 1, 1, 5)
+            subprocess.run(["rm", "-rf", cache], check=True)
+            rows.append(row)
     finally:
-        server.terminate()
-        server.wait(timeout=60)
-        logs.close()
+        os.unlink(script.name)
+    ms = 1e-3
+    m = {key: summary(rows, key)[0] for key in rows[0]}
+    ratio = m["import_us_p50"] / m["hello_us_p50"]
+    size = folder_bytes(args.packages) / (1 << 20)
+    lines = [
+        "## Packages cost (`bash scripts/bench.sh --packages`)",
+        "",
+        f"A package folder of {size:.1f} MiB (scripts/requirements-bench-packages.txt: "
+        f"{len(os.listdir(args.packages))} entries), `--preimport {args.preimport}`, "
+        f"`--memory-mb {args.memory_mb}`; {args.rounds} rounds, interleaved; "
+        f"{datetime.date.today()}, load average {os.getloadavg()[0]:.1f} after.",
+        "",
+        "| what | value |",
+        "|---|---|",
+        *(
+            [f"| hello p50, one client: the build of `{args.baseline_rev}` (before packages and files) | "
+             f"{fmt(rows_base, 'http_hello_us_p50', ms, 3, ' ms')} |",
+             f"| hello runs/s, 32 connections: the build of `{args.baseline_rev}` | "
+             f"{fmt(rows_base, 'http_hello_rps', 1, 0, '/s')} |"]
+            if rows_base else []
+        ),
+        f"| hello p50, one client: no packages | {fmt(rows_plain, 'http_hello_us_p50', ms, 3, ' ms')} |",
+        f"| hello runs/s, 32 connections: no packages | {fmt(rows_plain, 'http_hello_rps', 1, 0, '/s')} |",
+        f"| hello p50, one client: with the packages | {fmt(rows, 'hello_us_p50', ms, 3, ' ms')} |",
+        f"| `{imports.splitlines()[0]}` p50, one client | {fmt(rows, 'import_us_p50', ms, 3, ' ms')} "
+        f"({ratio:.2f}× hello; target ≤ 1.10×: {'met' if ratio <= 1.1 else '**missed**'}) |",
+        f"| server start, empty module cache (check, copy, compile, snapshot, compile the snapshot) | "
+        f"{fmt(rows, 'cold_ready_ms', 1e-3, 1, ' s')} |",
+        f"| server start, warm module cache (target ≤ 150 ms: "
+        f"{'met' if m['warm_ready_ms'] <= 150 else '**missed**'}) | {fmt(rows, 'warm_ready_ms', 1, 0, ' ms')} |",
+        f"| snapshot heap with the pre-imports (the floor under `memory_mb`) | {fmt(rows, 'floor_mb', 1, 0, ' MiB')} |",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 class OtlpSink:
@@ -344,7 +446,12 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--tracing", action="store_true",
                         help="only measure what traces cost, into its own section of --out")
-    parser.add_argument("--baseline-bin", help="with --tracing: a runner-node built before tracing")
+    parser.add_argument("--packages", help="only measure what this package folder costs, into "
+                        "its own section of --out")
+    parser.add_argument("--preimport", default="networkx,tabulate,dateutil",
+                        help="with --packages: the modules to pre-import")
+    parser.add_argument("--memory-mb", type=int, default=192, help="with --packages: --memory-mb")
+    parser.add_argument("--baseline-bin", help="with --tracing or --packages: an older runner-node")
     parser.add_argument("--baseline-rev", default="baseline", help="the revision --baseline-bin is of")
     args = parser.parse_args()
     os.environ["RUNNER_PYTHON_DIR"] = args.python_dir
@@ -353,9 +460,9 @@ def main():
     rounds = []
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
-    if args.tracing:
+    if args.tracing or args.packages:
         try:
-            text = tracing_cost(args, script.name)
+            text = (tracing_cost if args.tracing else packages_cost)(args, script.name)
         finally:
             os.unlink(script.name)
         replace_section(args.out, text)
@@ -376,11 +483,11 @@ def main():
     finally:
         os.unlink(script.name)
     text = report(rounds, args, time.perf_counter() - began)
-    # The --tracing section is measured on its own: keep it.
+    # The --tracing and --packages sections are measured on their own: keep them.
     previous = open(args.out).read() if os.path.exists(args.out) else ""
-    kept = previous.find("\n## Tracing cost")
-    if kept >= 0:
-        text = text.rstrip("\n") + "\n" + previous[kept:]
+    kept = [i for i in (previous.find("\n## Tracing cost"), previous.find("\n## Packages cost")) if i >= 0]
+    if kept:
+        text = text.rstrip("\n") + "\n" + previous[min(kept):]
     with open(args.out, "w") as out:
         out.write(text)
     print(text)

@@ -75,12 +75,13 @@ ensure_checkov() {
     export CHECKOV="$VENV/bin/checkov"
 }
 
-# ensure_test_packages: the pure-Python packages of examples/packages/requirements.txt as a
-# `pip install --target` folder for the guest's Python, cached by the file's digest. Exports
-# RUNNER_TEST_PACKAGES (the folder runner-node's package tests serve with --site-packages).
-ensure_test_packages() {
-    local req="$REPO_ROOT/examples/packages/requirements.txt" dir
-    dir="$SANDBOX_CACHE/test-packages-$(sha256sum "$req" | cut -c1-12)"
+# ensure_packages NAME REQUIREMENTS: sets PACKAGES to a `pip install --target` folder of the
+# pure-Python packages REQUIREMENTS pins, for the guest's Python (the README's command), at
+# $SANDBOX_CACHE/NAME-<digest of the file and what it includes>/site-packages.
+ensure_packages() {
+    local name="$1" req="$2" dir
+    dir="$SANDBOX_CACHE/$name-$(cat "$req" "$REPO_ROOT/examples/packages/requirements.txt" |
+        sha256sum | cut -c1-12)"
     if [ ! -f "$dir/.complete" ]; then
         rm -rf "$dir"
         log "installing the packages of ${req#"$REPO_ROOT"/} into $dir"
@@ -89,5 +90,12 @@ ensure_test_packages() {
             --python-version 3.13 --implementation py -r "$req"
         touch "$dir/.complete"
     fi
-    export RUNNER_TEST_PACKAGES="$dir/site-packages"
+    PACKAGES="$dir/site-packages"
+}
+
+# ensure_test_packages: the packages of examples/packages/requirements.txt; exports
+# RUNNER_TEST_PACKAGES (the folder runner-node's package tests serve with --site-packages).
+ensure_test_packages() {
+    ensure_packages test-packages "$REPO_ROOT/examples/packages/requirements.txt"
+    export RUNNER_TEST_PACKAGES="$PACKAGES"
 }
