@@ -150,6 +150,15 @@ write_cross_file() {
   # not include Python.h need them too before <signal.h> and friends.
   local defs="'-D_WASI_EMULATED_SIGNAL', '-D_WASI_EMULATED_PROCESS_CLOCKS', '-D_WASI_EMULATED_GETPID'"
   local prefix_map="'-ffile-prefix-map=$WORK=/build'"
+  # Cython finds `cimport numpy`'s numpy/__init__.pxd on sys.path: the staged wasm numpy.
+  # meson runs `cython` from PATH whatever the cross file says, so this wrapper goes first
+  # on PATH (its own dir: the compiler wrappers must not be taken for the build machine's).
+  mkdir -p "$sci/path"
+  cat >"$sci/path/cython" <<EOF
+#!/bin/sh
+PYTHONPATH="$(sci_site)" exec "$venv/bin/cython" "\$@"
+EOF
+  chmod +x "$sci/path/cython"
   cat >"$sci/cross.ini" <<EOF
 [binaries]
 c = '$sci/bin/cc'
@@ -158,8 +167,7 @@ ar = '$tc/bin/llvm-ar'
 nm = '$tc/bin/llvm-nm'
 strip = '$tc/bin/llvm-strip'
 python = '$sci/bin/python-wasm'
-python3 = '$sci/bin/python-wasm'
-cython = '$venv/bin/cython'
+cython = '$sci/path/cython'
 pkg-config = 'false'
 
 [host_machine]
@@ -227,11 +235,11 @@ sci_meson_build() {
   venv="$(sci_venv_dir)"
   rm -rf "$bld"
   # meson looks up ninja and the build machine's python3 on PATH.
-  (cd "$src" && PATH="$venv/bin:$PATH" $meson setup "$bld" --cross-file "$sci/cross.ini" \
+  (cd "$src" && PATH="$sci/path:$venv/bin:$PATH" $meson setup "$bld" --cross-file "$sci/cross.ini" \
     "${SCI_MESON_OPTS[@]}" "$@")
-  PATH="$venv/bin:$PATH" "$venv/bin/ninja" -C "$bld" -j"$JOBS"
+  PATH="$sci/path:$venv/bin:$PATH" "$venv/bin/ninja" -C "$bld" -j"$JOBS"
   # runtime and python-runtime: the modules and Python files, not tests or C headers.
-  (cd "$bld" && PATH="$venv/bin:$PATH" $meson install --destdir "$sci/stage" --no-rebuild \
+  (cd "$bld" && PATH="$sci/path:$venv/bin:$PATH" $meson install --destdir "$sci/stage" --no-rebuild \
     --tags runtime,python-runtime)
 }
 
@@ -243,7 +251,7 @@ build_numpy() {
   sci_meson_build "$venv/bin/python $sci/numpy/vendored-meson/meson/meson.py" \
     "$sci/numpy" "$sci/numpy-build" "${NUMPY_MESON_OPTS[@]}"
   # Its C headers (generated ones included) for pandas' build, outside the guest's library.
-  (cd "$sci/numpy-build" && PATH="$venv/bin:$PATH" "$venv/bin/python" \
+  (cd "$sci/numpy-build" && PATH="$sci/path:$venv/bin:$PATH" "$venv/bin/python" \
     "$sci/numpy/vendored-meson/meson/meson.py" install --destdir "$sci/numpy-devel" \
     --no-rebuild --tags devel)
 }
@@ -253,16 +261,20 @@ build_pandas() {
   venv="$(sci_venv_dir)"
   site="$sci/stage/usr/local/lib/python$PY_MM/site-packages"
   unpack_sdist "$PANDAS_SDIST" "$sci/pandas" pandas
-  # pandas' meson.build asks the (cross) Python for numpy.get_include(): answer with the wasm
-  # numpy's headers, from its build tree, without importing it. Its generate_pxi.py imports
-  # Cython's Tempita (pure Python on the build Python).
+  # pandas' meson.build runs its scripts with the cross Python (the only `python` meson
+  # knows for the host machine). It asks numpy.get_include(): answer with the wasm numpy's
+  # headers without importing it. generate_pxi.py imports Cython's Tempita (pure Python on
+  # the build Python), generate_version.py imports versioneer.
   local shim="$sci/pandas-pythonpath"
   rm -rf "$shim"
   mkdir -p "$shim/numpy"
   printf 'def get_include():\n    return %s\n' "'$sci/numpy-devel/usr/local/lib/python$PY_MM/site-packages/numpy/_core/include'" \
     >"$shim/numpy/__init__.py"
-  ln -s "$("$venv/bin/python" -c 'import Cython, os; print(os.path.dirname(Cython.__file__))')" \
-    "$shim/Cython"
+  local purelib name
+  purelib="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
+  for name in Cython cython.py versioneer.py; do
+    ln -s "$purelib/$name" "$shim/$name"
+  done
   [[ -d "$site/numpy" ]] || die "numpy is not staged"
   SCI_PYTHONPATH="$shim" sci_meson_build "$venv/bin/meson" "$sci/pandas" "$sci/pandas-build"
 }
