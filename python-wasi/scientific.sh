@@ -250,10 +250,11 @@ build_numpy() {
   # numpy builds with its vendored meson (its `features` module is not upstream).
   sci_meson_build "$venv/bin/python $sci/numpy/vendored-meson/meson/meson.py" \
     "$sci/numpy" "$sci/numpy-build" "${NUMPY_MESON_OPTS[@]}"
-  # Its C headers (generated ones included) for pandas' build, outside the guest's library.
+  # A full install (C headers, generated ones included) for pandas' build to compile against,
+  # outside the guest's library.
   (cd "$sci/numpy-build" && PATH="$sci/path:$venv/bin:$PATH" "$venv/bin/python" \
     "$sci/numpy/vendored-meson/meson/meson.py" install --destdir "$sci/numpy-devel" \
-    --no-rebuild --tags devel)
+    --no-rebuild)
 }
 
 build_pandas() {
@@ -307,7 +308,11 @@ $entries" "$dir/Modules/config.c"
   # this step runs in a subshell, so the addition does not reach BUILD-INFO).
   local extra
   mapfile -t extra <"$sci/link/link-args.txt"
-  EXTRA_PYTHON_LDFLAGS+=("${extra[@]}" -lc++ -lc++abi "$sci/cxa-abort.o")
+  # -lc-printscan-long-double: wasi-libc's strtold/printf("%Lg") for numpy's longdouble
+  # (without it they abort).
+  EXTRA_PYTHON_LDFLAGS+=("${extra[@]}" -lc++ -lc++abi -lc-printscan-long-double
+    "$sci/cxa-abort.o")
+  rm -f "$dir/python.wasm"
   make_host
 }
 
@@ -317,7 +322,10 @@ sci_lib() {
   venv="$(sci_venv_dir)"
   build_py="$(build_python_dir)/build/python"
   mkdir -p "$lib/site-packages"
+  # Everything meson installed except the extension-module manifests: those modules are
+  # built in, and nothing may stand where the import system would look for a file.
   cp -R "$(sci_site)/." "$lib/site-packages/"
+  find "$lib/site-packages" -name "*.cpython-${PY_MM/./}-wasm32-wasi.so" -delete
   printf '%s\n' "$GUEST_REQUIREMENTS" | sed '/^$/d' >"$WORK/sci/guest-requirements.txt"
   "$venv/bin/pip" install -q --disable-pip-version-check --no-deps --no-compile \
     --only-binary=:all: --require-hashes --target "$lib/site-packages" \

@@ -4,8 +4,8 @@ archives, and writes what linking them into python.wasm needs.
     link-modules.py SITE_PACKAGES EXT_SUFFIX AR OUT_DIR
 
 For each `<pkg>/<name><EXT_SUFFIX>` under SITE_PACKAGES: archive its objects into
-OUT_DIR/<dotted name>.a and delete the manifest (the module is built in, so nothing may
-stand in the library where the import system would look for it). Writes:
+OUT_DIR/<dotted name>.a (the manifests stay; sci_lib leaves them out of the guest's
+library). Writes:
 
 - OUT_DIR/inittab.txt: `<dotted name> PyInit_<name>`, one module a line, sorted;
 - OUT_DIR/link-args.txt: the archives and -l libraries to add to the python.wasm link.
@@ -50,7 +50,7 @@ def main(site, suffix, ar, out_dir):
         inits[init] = dotted
 
     archives, libs = [], []
-    for dotted, manifest, path in modules:
+    for dotted, manifest, _path in modules:
         archive = os.path.join(out_dir, dotted + ".a")
         if os.path.exists(archive):
             os.remove(archive)
@@ -63,7 +63,6 @@ def main(site, suffix, ar, out_dir):
         for lib in manifest["libs"]:
             if lib not in libs:
                 libs.append(lib)
-        os.remove(path)
 
     with open(os.path.join(out_dir, "inittab.txt"), "w", encoding="utf-8") as f:
         for dotted, _manifest, _path in modules:
