@@ -143,13 +143,16 @@ EOF
 
 # The meson cross file: wasm32-wasip1 through the wrappers, the cross Python, the venv's
 # Cython. numpy's vendored meson and PyPI's meson both read it.
+# write_cross_file NAME [FLAG..]: $WORK/sci/NAME, with FLAGs added to the C and C++ flags.
 write_cross_file() {
-  local sci="$WORK/sci" venv tc="$WORK/toolchain"
+  local name="$1"; shift
+  local sci="$WORK/sci" venv tc="$WORK/toolchain" flag
   venv="$(sci_venv_dir)"
   # pyconfig.h defines these for CPython's own sources; numpy's and pandas' files that do
   # not include Python.h need them too before <signal.h> and friends.
   local defs="'-D_WASI_EMULATED_SIGNAL', '-D_WASI_EMULATED_PROCESS_CLOCKS', '-D_WASI_EMULATED_GETPID'"
-  local prefix_map="'-ffile-prefix-map=$WORK=/build'"
+  defs+=", '-ffile-prefix-map=$WORK=/build'"
+  for flag in "$@"; do defs+=", '$flag'"; done
   # Cython finds `cimport numpy`'s numpy/__init__.pxd on sys.path: the staged wasm numpy.
   # meson runs `cython` from PATH whatever the cross file says, so this wrapper goes first
   # on PATH (its own dir: the compiler wrappers must not be taken for the build machine's).
@@ -159,7 +162,7 @@ write_cross_file() {
 PYTHONPATH="$(sci_site)" exec "$venv/bin/cython" "\$@"
 EOF
   chmod +x "$sci/path/cython"
-  cat >"$sci/cross.ini" <<EOF
+  cat >"$sci/$name" <<EOF
 [binaries]
 c = '$sci/bin/cc'
 cpp = '$sci/bin/c++'
@@ -181,8 +184,8 @@ needs_exe_wrapper = true
 longdouble_format = 'IEEE_QUAD_LE'
 
 [built-in options]
-c_args = [$defs, $prefix_map]
-cpp_args = [$defs, $prefix_map]
+c_args = [$defs]
+cpp_args = [$defs]
 EOF
 }
 
@@ -205,7 +208,6 @@ sci_venv() {
   "$venv/bin/cython" --version
   "$venv/bin/meson" --version
   "$venv/bin/ninja" --version
-  write_cross_file
 }
 
 # --- numpy, pandas ----------------------------------------------------------------------
@@ -229,13 +231,14 @@ SCI_MESON_OPTS=(--prefix=/usr/local -Dbuildtype=release -Doptimization=2 -Db_nde
 NUMPY_MESON_OPTS=(-Dallow-noblas=true -Dblas=none -Dlapack=none -Ddisable-optimization=true
   -Ddisable-highway=true -Ddisable-svml=true -Ddisable-threading=true)
 
+# sci_meson_build MESON SRC BUILD CROSS_FILE [OPTION..]
 sci_meson_build() {
-  local meson="$1" src="$2" bld="$3"; shift 3
+  local meson="$1" src="$2" bld="$3" cross="$4"; shift 4
   local venv sci="$WORK/sci"
   venv="$(sci_venv_dir)"
   rm -rf "$bld"
   # meson looks up ninja and the build machine's python3 on PATH.
-  (cd "$src" && PATH="$sci/path:$venv/bin:$PATH" $meson setup "$bld" --cross-file "$sci/cross.ini" \
+  (cd "$src" && PATH="$sci/path:$venv/bin:$PATH" $meson setup "$bld" --cross-file "$sci/$cross" \
     "${SCI_MESON_OPTS[@]}" "$@")
   PATH="$sci/path:$venv/bin:$PATH" "$venv/bin/ninja" -C "$bld" -j"$JOBS"
   # runtime and python-runtime: the modules and Python files, not tests or C headers.
@@ -247,15 +250,22 @@ build_numpy() {
   local sci="$WORK/sci" venv
   venv="$(sci_venv_dir)"
   unpack_sdist "$NUMPY_SDIST" "$sci/numpy" numpy
+  write_cross_file cross-numpy.ini
   # numpy builds with its vendored meson (its `features` module is not upstream).
   sci_meson_build "$venv/bin/python $sci/numpy/vendored-meson/meson/meson.py" \
-    "$sci/numpy" "$sci/numpy-build" "${NUMPY_MESON_OPTS[@]}"
+    "$sci/numpy" "$sci/numpy-build" cross-numpy.ini "${NUMPY_MESON_OPTS[@]}"
   # A full install (C headers, generated ones included) for pandas' build to compile against,
   # outside the guest's library.
   (cd "$sci/numpy-build" && PATH="$sci/path:$venv/bin:$PATH" "$venv/bin/python" \
     "$sci/numpy/vendored-meson/meson/meson.py" install --destdir "$sci/numpy-devel" \
     --no-rebuild)
 }
+
+# Functions pandas' copy of numpy's datetime code (src/vendored/numpy/datetime) defines under
+# the same names as numpy's _multiarray_umath: linked into one module, the two would clash
+# (wasm-ld has no --allow-multiple-definition, llvm-objcopy cannot rename wasm symbols), so
+# pandas' copies are renamed at compile time, which keeps each package calling its own.
+PANDAS_RENAMES=(add_minutes_to_datetimestruct get_datetimestruct_days is_leapyear)
 
 build_pandas() {
   local sci="$WORK/sci" venv site
@@ -277,7 +287,11 @@ build_pandas() {
     ln -s "$purelib/$name" "$shim/$name"
   done
   [[ -d "$site/numpy" ]] || die "numpy is not staged"
-  SCI_PYTHONPATH="$shim" sci_meson_build "$venv/bin/meson" "$sci/pandas" "$sci/pandas-build"
+  local renames=() sym
+  for sym in "${PANDAS_RENAMES[@]}"; do renames+=("-D$sym=pandas_$sym"); done
+  write_cross_file cross-pandas.ini "${renames[@]}"
+  SCI_PYTHONPATH="$shim" sci_meson_build "$venv/bin/meson" "$sci/pandas" "$sci/pandas-build" \
+    cross-pandas.ini
 }
 
 # --- sci-link ---------------------------------------------------------------------------
@@ -326,6 +340,17 @@ sci_lib() {
   # built in, and nothing may stand where the import system would look for a file.
   cp -R "$(sci_site)/." "$lib/site-packages/"
   find "$lib/site-packages" -name "*.cpython-${PY_MM/./}-wasm32-wasi.so" -delete
+  # dist-info from each sdist's PKG-INFO (the same format as METADATA), so importlib.metadata
+  # and the runner's package list see numpy and pandas like the pip-installed packages.
+  local name version info
+  for name in numpy pandas; do
+    version="NUMPY_VERSION"
+    [[ $name == pandas ]] && version="PANDAS_VERSION"
+    info="$lib/site-packages/$name-${!version}.dist-info"
+    mkdir -p "$info"
+    cp "$WORK/sci/$name/PKG-INFO" "$info/METADATA"
+    echo python-wasi >"$info/INSTALLER"
+  done
   printf '%s\n' "$GUEST_REQUIREMENTS" | sed '/^$/d' >"$WORK/sci/guest-requirements.txt"
   "$venv/bin/pip" install -q --disable-pip-version-check --no-deps --no-compile \
     --only-binary=:all: --require-hashes --target "$lib/site-packages" \
