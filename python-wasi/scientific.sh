@@ -117,6 +117,11 @@ EOF
   chmod +x "$sci/bin/python-wasm"
   "$sci/bin/python-wasm" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' \
     | grep -qx '.cpython-313-wasm32-wasi.so' || die "the cross Python does not see the wasm sysconfig"
+  # meson's Python dependency puts the install scheme's include dir (/usr/local/include/
+  # python3.13) before the build tree's: a host CPython installed there would shadow the
+  # wasm build's headers and pyconfig.h.
+  [[ ! -e /usr/local/include/python$PY_MM ]] \
+    || die "/usr/local/include/python$PY_MM exists on this host and would shadow the wasm headers"
   # libc++ works with trixie's wasi-libc: containers, algorithms, strings, iostreams.
   cat >"$sci/probe.cpp" <<'EOF'
 #include <algorithm>
@@ -231,9 +236,10 @@ SCI_MESON_OPTS=(--prefix=/usr/local -Dbuildtype=release -Doptimization=2 -Db_nde
 NUMPY_MESON_OPTS=(-Dallow-noblas=true -Dblas=none -Dlapack=none -Ddisable-optimization=true
   -Ddisable-highway=true -Ddisable-svml=true -Ddisable-threading=true)
 
-# sci_meson_build MESON SRC BUILD CROSS_FILE [OPTION..]
+# sci_meson_build MESON SRC BUILD CROSS_FILE INSTALL_TAGS [OPTION..]: configure, compile, and
+# install into $WORK/sci/stage (INSTALL_TAGS: meson install --tags, "" for everything).
 sci_meson_build() {
-  local meson="$1" src="$2" bld="$3" cross="$4"; shift 4
+  local meson="$1" src="$2" bld="$3" cross="$4" tags="$5"; shift 5
   local venv sci="$WORK/sci"
   venv="$(sci_venv_dir)"
   rm -rf "$bld"
@@ -241,9 +247,8 @@ sci_meson_build() {
   (cd "$src" && PATH="$sci/path:$venv/bin:$PATH" $meson setup "$bld" --cross-file "$sci/$cross" \
     "${SCI_MESON_OPTS[@]}" "$@")
   PATH="$sci/path:$venv/bin:$PATH" "$venv/bin/ninja" -C "$bld" -j"$JOBS"
-  # runtime and python-runtime: the modules and Python files, not tests or C headers.
   (cd "$bld" && PATH="$sci/path:$venv/bin:$PATH" $meson install --destdir "$sci/stage" --no-rebuild \
-    --tags runtime,python-runtime)
+    ${tags:+--tags "$tags"})
 }
 
 build_numpy() {
@@ -253,7 +258,8 @@ build_numpy() {
   write_cross_file cross-numpy.ini
   # numpy builds with its vendored meson (its `features` module is not upstream).
   sci_meson_build "$venv/bin/python $sci/numpy/vendored-meson/meson/meson.py" \
-    "$sci/numpy" "$sci/numpy-build" cross-numpy.ini "${NUMPY_MESON_OPTS[@]}"
+    "$sci/numpy" "$sci/numpy-build" cross-numpy.ini runtime,python-runtime \
+    "${NUMPY_MESON_OPTS[@]}"
   # A full install (C headers, generated ones included) for pandas' build to compile against,
   # outside the guest's library.
   (cd "$sci/numpy-build" && PATH="$sci/path:$venv/bin:$PATH" "$venv/bin/python" \
@@ -265,7 +271,10 @@ build_numpy() {
 # the same names as numpy's _multiarray_umath: linked into one module, the two would clash
 # (wasm-ld has no --allow-multiple-definition, llvm-objcopy cannot rename wasm symbols), so
 # pandas' copies are renamed at compile time, which keeps each package calling its own.
-PANDAS_RENAMES=(add_minutes_to_datetimestruct get_datetimestruct_days is_leapyear)
+# get_datetime_metadata_from_dtype returns a struct in pandas' copy and a pointer in numpy's:
+# unrenamed, pandas' capsule got numpy's and trapped on the call.
+PANDAS_RENAMES=(add_minutes_to_datetimestruct get_datetimestruct_days is_leapyear
+  get_datetime_metadata_from_dtype)
 
 build_pandas() {
   local sci="$WORK/sci" venv site
@@ -290,8 +299,12 @@ build_pandas() {
   local renames=() sym
   for sym in "${PANDAS_RENAMES[@]}"; do renames+=("-D$sym=pandas_$sym"); done
   write_cross_file cross-pandas.ini "${renames[@]}"
+  # numpy tags its files (runtime, python-runtime: the modules and Python files, not tests
+  # or C headers); pandas installs its Python packages untagged, so it installs everything
+  # and its test suite (pandas/tests, 2/3 of its files) is taken out here.
   SCI_PYTHONPATH="$shim" sci_meson_build "$venv/bin/meson" "$sci/pandas" "$sci/pandas-build" \
-    cross-pandas.ini
+    cross-pandas.ini ""
+  rm -rf "$(sci_site)/pandas/tests"
 }
 
 # --- sci-link ---------------------------------------------------------------------------
@@ -324,8 +337,10 @@ $entries" "$dir/Modules/config.c"
   mapfile -t extra <"$sci/link/link-args.txt"
   # -lc-printscan-long-double: wasi-libc's strtold/printf("%Lg") for numpy's longdouble
   # (without it they abort).
+  # --fatal-warnings: wasm-ld only warns when a call binds to a function of another
+  # signature (the same name defined differently in two modules), and the call then traps.
   EXTRA_PYTHON_LDFLAGS+=("${extra[@]}" -lc++ -lc++abi -lc-printscan-long-double
-    "$sci/cxa-abort.o")
+    "$sci/cxa-abort.o" "-Wl,--fatal-warnings")
   rm -f "$dir/python.wasm"
   make_host
 }
