@@ -382,6 +382,7 @@ variant_build_info() {
   echo "numpy=$NUMPY_VERSION sdist sha256=$NUMPY_SDIST_SHA256 (PyPI)"
   echo "pandas=$PANDAS_VERSION sdist sha256=$PANDAS_SDIST_SHA256 (PyPI)"
   echo "libcxx=$LIBCXX_VERSION $LIBCXX_DEB sha256=$LIBCXX_DEB_SHA256 $LIBCXXABI_DEB sha256=$LIBCXXABI_DEB_SHA256 (Debian $DEBIAN_SUITE)"
+  echo "scientific_patches=$(cd "$HERE" && find scientific -name '*.patch' | sort | tr '\n' ' ')"
   echo "site_packages=$(printf '%s\n' "$GUEST_REQUIREMENTS" | sed -n 's/^\([^ ]*\) .*/\1/p' | tr '\n' ' ')"
 }
 

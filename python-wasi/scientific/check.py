@@ -19,6 +19,10 @@ print("matmul", m.tolist())
 x = np.random.default_rng().normal(size=5)
 assert x.shape == (5,) and np.isfinite(x).all()
 print("rng normal", x.round(3).tolist())
+# The legacy RandomState path (mtrand's own distributions, renamed for the static link).
+legacy = np.random.RandomState(0).poisson(3.0, size=4)
+assert legacy.dtype.kind == "i" and (legacy >= 0).all(), legacy
+print("legacy poisson", legacy.tolist(), "binomial", np.random.binomial(10, 0.5, size=3).tolist())
 
 inv = np.linalg.inv(np.array([[2.0, 1.0], [1.0, 3.0]]))
 assert np.allclose(inv @ [[2.0, 1.0], [1.0, 3.0]], np.eye(2))
