@@ -271,10 +271,11 @@ build_numpy() {
 # the same names as numpy's _multiarray_umath: linked into one module, the two would clash
 # (wasm-ld has no --allow-multiple-definition, llvm-objcopy cannot rename wasm symbols), so
 # pandas' copies are renamed at compile time, which keeps each package calling its own.
-# get_datetime_metadata_from_dtype returns a struct in pandas' copy and a pointer in numpy's:
-# unrenamed, pandas' capsule got numpy's and trapped on the call.
-PANDAS_RENAMES=(add_minutes_to_datetimestruct get_datetimestruct_days is_leapyear
-  get_datetime_metadata_from_dtype)
+# A fourth, get_datetime_metadata_from_dtype (a struct in pandas' copy, a pointer in
+# numpy's: unrenamed, pandas' capsule got numpy's and trapped on the call), is also the name
+# of a function-like macro and a struct field in pandas, so -D cannot rename it:
+# scientific/pandas-datetime-metadata-name.patch renames the function itself.
+PANDAS_RENAMES=(add_minutes_to_datetimestruct get_datetimestruct_days is_leapyear)
 
 build_pandas() {
   local sci="$WORK/sci" venv site
