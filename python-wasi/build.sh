@@ -6,6 +6,8 @@
 #   python-wasi/build.sh --check      build if needed, then smoke-test the guest
 #   python-wasi/build.sh --run ARG..  build if needed, then run python.wasm ARG..
 #                                     (stdlib at /usr/local/lib, the cwd at /work)
+#   python-wasi/build.sh --variant scientific [--check|--run ...|--print-dir]
+#                                     the same for a variant (NAME.sh: numpy, pandas)
 #
 # Output: $PYTHON_WASI_CACHE (default $SANDBOX_CACHE/python-wasi, ~/.cache/python-sandbox/python-wasi)/<key>/
 #   python.wasm, lib/python3.13/, BUILD-INFO. <key> hashes versions.env, this script and
@@ -43,6 +45,28 @@ JOBS="${PYTHON_WASI_JOBS:-2}"
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'python-wasi: error: %s\n' "$*" >&2; exit 1; }
 
+# --- Variants -------------------------------------------------------------------------
+# `--variant NAME` (the first argument) builds the variant that $HERE/NAME.sh describes
+# into its own key, cpython-<version>-wasip1-NAME-<hash>. NAME.sh defines variant_key and
+# overrides these hooks; the standard build runs them as no-ops.
+VARIANT=standard
+variant_fetch() { :; }                 # fetch and check the variant's pinned files
+variant_after_make_host() { :; }       # steps after make-host (may relink python.wasm)
+variant_after_install_stdlib() { :; }  # steps that add to the staged lib/
+variant_build_info() { :; }            # extra BUILD-INFO lines
+variant_check() { :; }                 # guest checks after check_guest (argument: output dir)
+if [[ "${1:-}" == --variant ]]; then
+  [[ -n "${2:-}" ]] || die "--variant needs a name"
+  VARIANT="$2"
+  shift 2
+fi
+if [[ $VARIANT != standard ]]; then
+  [[ $VARIANT =~ ^[a-z][a-z0-9-]*$ && -f "$HERE/$VARIANT.sh" ]] \
+    || die "unknown variant '$VARIANT' (no $HERE/$VARIANT.sh)"
+  # shellcheck source=scientific.sh
+  source "$HERE/$VARIANT.sh"
+fi
+
 # The key names the recipe: pins, these scripts, the runner it tests with, patches and
 # stand-ins.
 cache_key() {
@@ -59,6 +83,7 @@ cache_key() {
 }
 
 KEY="$(cache_key)"
+[[ $VARIANT == standard ]] || KEY="$(variant_key "$KEY")"
 OUT="$CACHE_ROOT/$KEY"
 STAMP="$OUT/.complete"
 WORK="$CACHE_ROOT/work/$KEY"
@@ -348,7 +373,7 @@ finish_output() {
     -o "$stage/python.wasm"
   {
     echo "key=$KEY"
-    echo "runtime=standard"
+    echo "runtime=$VARIANT"
     echo "stand_ins=${STAND_INS[*]}"
     echo "python=$PYTHON_VERSION target=wasm32-wasip1 prefix=/usr/local opt=$OPT_FLAGS"
     echo "python_tarball=$PYTHON_TARBALL sha256=$PYTHON_TARBALL_SHA256 (Debian $DEBIAN_SUITE source package $PYTHON_SRC_PACKAGE)"
@@ -360,6 +385,7 @@ finish_output() {
     echo "extra_cflags=${EXTRA_CFLAGS[*]}"
     echo "extra_python_ldflags=${EXTRA_PYTHON_LDFLAGS[*]}"
     echo "python_wasm_sha256=$(sha256sum "$stage/python.wasm" | cut -d' ' -f1)"
+    variant_build_info
     echo "modules=$(module_list)"
   } >"$stage/BUILD-INFO"
 }
@@ -415,6 +441,7 @@ build() {
   ensure_host_packages
   log "fetch pinned sources (apt, $DEBIAN_SUITE) and check sha256"
   fetch_all
+  variant_fetch
   step runner ensure_runner
   rm -rf "$WORK"
   mkdir -p "$WORK"
@@ -428,9 +455,12 @@ build() {
   step configure-host configure_host
   step runner-entry compile_runner_entry
   step make-host make_host
+  variant_after_make_host
   step install-stdlib install_stdlib
+  variant_after_install_stdlib
   step finish finish_output
   check_guest "$WORK/stage/out"
+  variant_check "$WORK/stage/out"
   touch "$WORK/stage/out/.complete"
   rm -rf "$OUT"
   mv -T "$WORK/stage/out" "$OUT"
@@ -446,7 +476,7 @@ main() {
     --check) mode=check ;;
     --run) mode=run; shift ;;
     "") ;;
-    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; return 0 ;;
+    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; return 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
   case "$mode" in
@@ -461,6 +491,7 @@ main() {
       build >&2
       ensure_runner >&2
       check_guest "$OUT"
+      variant_check "$OUT"
       ;;
     build) build >&2 ;;
   esac
