@@ -63,7 +63,7 @@ fi
 if [[ $VARIANT != standard ]]; then
   [[ $VARIANT =~ ^[a-z][a-z0-9-]*$ && -f "$HERE/$VARIANT.sh" ]] \
     || die "unknown variant '$VARIANT' (no $HERE/$VARIANT.sh)"
-  # shellcheck source=scientific.sh
+  # shellcheck source-path=SCRIPTDIR source=scientific.sh
   source "$HERE/$VARIANT.sh"
 fi
 
