@@ -48,10 +48,11 @@ pub fn distributions(dir: &Path) -> Result<Vec<Distribution>> {
                 info.display()
             )));
         };
+        let modules = top_level_modules(&info, &name)?;
         found.push(Distribution {
             name,
             version,
-            modules: top_level_modules(&info)?,
+            modules,
         });
     }
     found.sort_by_key(|a| a.name.to_lowercase());
@@ -73,8 +74,9 @@ fn dist_infos(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// What a distribution installs at the top level: `top_level.txt` when present, else the first
-/// part of each path in `RECORD`.
-fn top_level_modules(info: &Path) -> Result<Vec<String>> {
+/// part of each path in `RECORD`, else (a dist-info that lists no files, as a build that
+/// installs by hand writes) the package or module named like the distribution, if it is there.
+fn top_level_modules(info: &Path, name: &str) -> Result<Vec<String>> {
     let top_level = info.join("top_level.txt");
     let mut modules = BTreeSet::new();
     if top_level.is_file() {
@@ -102,6 +104,11 @@ fn top_level_modules(info: &Path) -> Result<Vec<String>> {
                 first.strip_suffix(".py")
             };
             modules.extend(module.map(str::to_string));
+        }
+    } else if let Some(site) = info.parent() {
+        let module = name.to_lowercase().replace(['-', '.'], "_");
+        if site.join(&module).is_dir() || site.join(format!("{module}.py")).is_file() {
+            modules.insert(module);
         }
     }
     Ok(modules.into_iter().collect())
@@ -321,6 +328,19 @@ mod tests {
                 modules: vec!["solo".into(), "tabulate".into()],
             }]
         );
+    }
+
+    #[test]
+    fn a_dist_info_without_a_file_list_names_the_package_called_like_it() {
+        let dir = site("Tab-Ulate", "tab_ulate", "py3-none-any");
+        let info = dir.path().join("Tab-Ulate-1.0.dist-info");
+        std::fs::remove_file(info.join("RECORD")).unwrap();
+        let found = Source::scan(dir.path()).unwrap().distributions;
+        assert_eq!(found[0].modules, ["tab_ulate"]);
+        // Nothing called like it: no module is claimed.
+        std::fs::remove_dir_all(dir.path().join("tab_ulate")).unwrap();
+        let found = Source::scan(dir.path()).unwrap().distributions;
+        assert!(found[0].modules.is_empty());
     }
 
     #[test]
