@@ -10,6 +10,7 @@ client pod is a plain `python` image), so it cannot import the project's code.
     pool_client.py probe open|closed HOST:PORT... TCP connections succeed (with retries) or all fail
     pool_client.py trace URL TRACE_ID             hello, sent as part of the trace TRACE_ID (traceparent)
     pool_client.py packages URL --preimported "a b"  the pool's packages are listed, pre-imported and run
+    pool_client.py scientific URL                 the pool serves the scientific runtime: pandas and numpy run
 
 The programs are the ones in examples/*.sh (between `<<'PY'` and `PY`), read from --examples
 (default: the examples/ folder next to this one, else this script's own folder, where the
@@ -231,6 +232,34 @@ def packages(args: argparse.Namespace) -> None:
     print(f"ok   packages {' '.join(names)} pre-imported ({args.url})", flush=True)
 
 
+# A small analysis: a CSV in, a group-by and a least-squares line, a CSV back.
+SCIENTIFIC_PROGRAM = """\
+import numpy as np, pandas as pd
+df = pd.read_csv("points.csv")
+slope, intercept = np.polyfit(df["x"], df["y"], 1)
+df.groupby("group", as_index=False)["y"].sum().to_csv("sums.csv", index=False)
+print(f"{slope:.1f} {intercept:.1f}")
+"""
+
+
+def scientific(args: argparse.Namespace) -> None:
+    """A pool with `runtime: scientific`: /v1/environment names the runtime with numpy and
+    pandas built in and pre-imported, and a pandas program's result comes back as a file."""
+    environment = get(args.url, "/v1/environment")
+    expect(environment["runtime"] == "scientific", "runtime scientific", environment)
+    listed = {p["name"]: p for p in environment["packages"]}
+    for name in ("numpy", "pandas"):
+        package = listed.get(name)
+        expect(package is not None and package["source"] == "runtime", f"{name} built in", environment)
+        expect(package["preimported"] is True, f"{name} pre-imported", environment)
+    points = "group,x,y\na,0,1\nb,1,3\na,2,5\nb,3,7\n"
+    answer = run(args.url, {"code": SCIENTIFIC_PROGRAM, "files": {"points.csv": points}, "outputs": ["*.csv"]})
+    expect(answer["stdout"] == "2.0 1.0\n", "slope 2.0, intercept 1.0 printed", answer)
+    returned = {f["path"]: f["content"] for f in answer.get("files") or []}
+    expect(returned.get("sums.csv") == "group,y\na,6\nb,10\n", "sums.csv returned", answer)
+    print(f"ok   scientific runtime: numpy {listed['numpy']['version']}, pandas {listed['pandas']['version']} ({args.url})", flush=True)
+
+
 def connects(address: str) -> bool:
     host, _, port = address.rpartition(":")
     try:
@@ -284,6 +313,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("url")
     p.add_argument("--preimported", required=True, help="the pool's spec.packages.preimport")
     p.set_defaults(fn=packages)
+    p = commands.add_parser("scientific", help="the pool serves the scientific runtime")
+    p.add_argument("url")
+    p.set_defaults(fn=scientific)
     args = parser.parse_args(argv)
     try:
         args.fn(args)

@@ -119,14 +119,15 @@ load_images() {
     local version refs=() name ref _size
     if [ "${E2E_SKIP_BUILD:-0}" = 1 ]; then
         version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
-        refs=("ghcr.io/python-sandbox/runner-node:$version" "ghcr.io/python-sandbox/runner-operator:$version")
+        refs=("ghcr.io/python-sandbox/runner-node:$version" "ghcr.io/python-sandbox/runner-node:$version-scientific"
+            "ghcr.io/python-sandbox/runner-operator:$version")
     else
         while read -r name ref _size; do
             log "built $name: $ref"
             refs+=("$ref")
-        done < <(bash scripts/images.sh)
+        done < <(bash scripts/images.sh --runtime all)
     fi
-    [ "${#refs[@]}" -eq 2 ] || fail "scripts/images.sh printed ${#refs[@]} images, want 2"
+    [ "${#refs[@]}" -eq 3 ] || fail "scripts/images.sh printed ${#refs[@]} images, want 3"
     kind load docker-image --name "$CLUSTER" "${refs[@]}"
 }
 
@@ -223,6 +224,7 @@ check_calls() {
         --max-timeout-ms "$(kubectl get pypool locked-down -o jsonpath='{.spec.limits.maxTimeoutMs}')"
     client "$NS/client" packages http://with-packages:3000 \
         --preimported "$(kubectl get pypool with-packages -o jsonpath='{.spec.packages.preimport[*]}')"
+    client "$NS/client" scientific http://scientific:3000
 }
 
 # Who may call which pool: the NetworkPolicies the operator writes, enforced by the CNI.

@@ -22,6 +22,7 @@ examples_conftest = load("examples_conftest", REPO / "examples/tests/conftest.py
 RunnerNode = examples_conftest.RunnerNode
 runner = examples_conftest.runner
 start_runner = examples_conftest.start_runner
+scientific_runner = examples_conftest.scientific_runner
 
 
 def pool_client(*args: str, script: Path = CLIENT) -> subprocess.CompletedProcess:
@@ -150,3 +151,12 @@ def test_the_packages_pool_lists_and_runs_its_preimports(start_runner, tmp_path)
     assert lines == [f"ok   packages {' '.join(preimport)} pre-imported ({server.url})"]
     result = pool_client("packages", server.url, "--preimported", "python-dateutil")
     assert result.returncode == 1 and "FAIL python-dateutil pre-imported" in result.stderr
+
+
+def test_the_scientific_pool_check_passes_on_the_scientific_runtime_only(runner, scientific_runner):
+    """A runner-node serving the scientific build, as a `runtime: scientific` pool's runners do:
+    the check passes there, and fails on the standard runtime, saying why."""
+    lines = passed(pool_client("scientific", scientific_runner.url))
+    assert len(lines) == 1 and lines[0].startswith("ok   scientific runtime: numpy 2."), lines
+    result = pool_client("scientific", runner.url)
+    assert result.returncode == 1 and "FAIL runtime scientific" in result.stderr, result.stderr

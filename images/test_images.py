@@ -25,6 +25,10 @@ UID = 65532
 # limit brings the container to about 80% of its limit (the server itself holds ~20 MiB).
 MEMORY_LIMIT = "512m"
 GUEST_MEMORY_MB = 400
+# The scientific runtime's guests default to 512 MiB (numpy and pandas live in the snapshot).
+SCIENTIFIC_MEMORY_LIMIT = "1g"
+SCIENTIFIC_GUEST_MEMORY_MB = 768
+IMAGES = {"runner-node", "runner-node-scientific", "runner-operator"}
 STOP_DEADLINE_S = 20
 
 
@@ -46,14 +50,16 @@ def docker_available() -> str | None:
 
 @pytest.fixture(scope="session")
 def images():
-    """Builds both images; {name: {"ref", "size"}}. Skips only when no Docker engine answers.
-    A tag of their own, removed afterwards: test runs in other checkouts may run at once."""
+    """Builds the images (runner-node for both runtimes, runner-operator); {name: {"ref",
+    "size"}}. Skips only when no Docker engine answers. A tag of their own, removed afterwards:
+    test runs in other checkouts may run at once."""
     unavailable = docker_available()
     if unavailable:
         pytest.skip(f"the image tests need a Docker engine: {unavailable}")
     started = time.monotonic()
     result = subprocess.run(
-        ["bash", str(REPO / "scripts" / "images.sh"), "--tag", f"test-{uuid.uuid4().hex[:8]}"],
+        ["bash", str(REPO / "scripts" / "images.sh"), "--runtime", "all",
+         "--tag", f"test-{uuid.uuid4().hex[:8]}"],  # fmt: skip
         capture_output=True,
         text=True,
         check=False,
@@ -63,7 +69,8 @@ def images():
     for line in result.stdout.splitlines():
         name, ref, size = line.split()
         built[name] = {"ref": ref, "size": int(size)}
-    assert set(built) == {"runner-node", "runner-operator"}, result.stdout
+    assert set(built) == IMAGES, result.stdout
+    assert built["runner-node-scientific"]["ref"].endswith("-scientific"), built
     print(f"images built in {time.monotonic() - started:.0f}s: {built}")
     yield built
     docker("rmi", *(image["ref"] for image in built.values()), check=False)
@@ -72,14 +79,14 @@ def images():
 class Runner:
     """A runner-node container; requests go in through its network namespace."""
 
-    def __init__(self, image: str, tmp: Path):
+    def __init__(self, image: str, tmp: Path, memory_limit=MEMORY_LIMIT, guest_mb=GUEST_MEMORY_MB):
         data = tmp / "docs"
         data.mkdir()
         (data / "readme.txt").write_text("granted by the policy\n")
         policy = tmp / "policy.yaml"
         policy.write_text(
             "limits:\n"
-            f"  max_memory_mb: {GUEST_MEMORY_MB}\n"
+            f"  max_memory_mb: {guest_mb}\n"
             "  max_concurrent_runs: 4\n"
             "data_mounts:\n"
             "  - name: docs\n"
@@ -91,7 +98,7 @@ class Runner:
             "run", "--detach", "--name", self.name,
             "--read-only", "--user", f"{UID}:{UID}", "--cap-drop", "ALL",
             "--security-opt", "no-new-privileges", "--network", "none",
-            "--memory", MEMORY_LIMIT, "--memory-swap", MEMORY_LIMIT,
+            "--memory", memory_limit, "--memory-swap", memory_limit,
             "--tmpfs", "/tmp:rw,size=256m,mode=1777",
             "--volume", f"{policy}:/etc/runner/policy.yaml:ro",
             "--volume", f"{data}:/var/run/runner/data/docs:ro",
@@ -166,10 +173,28 @@ def runner(images, tmp_path):
     container.remove()
 
 
+@pytest.fixture
+def scientific_runner(images, tmp_path):
+    container = Runner(
+        images["runner-node-scientific"]["ref"], tmp_path,
+        memory_limit=SCIENTIFIC_MEMORY_LIMIT, guest_mb=SCIENTIFIC_GUEST_MEMORY_MB,
+    )  # fmt: skip
+    yield container
+    container.remove()
+
+
 # Regression guards with room above today's sizes (docs/install.md: 73.5 MiB and 27 MiB; the aim
 # for runner-node was 64 MiB before the snapshot's heap image joined it): a jump past them is a
-# change to look at, not noise.
-@pytest.mark.parametrize(("name", "budget_mib"), [("runner-node", 80), ("runner-operator", 32)])
+# change to look at, not noise. The scientific image (208 MiB on 2026-12-07) adds numpy and
+# pandas: their library (site-packages, sources beside bytecode), a 30 MiB python.wasm, and a
+# precompiled snapshot of 110 MiB holding both imported.
+SCIENTIFIC_BUDGET_MIB = 240
+
+
+@pytest.mark.parametrize(
+    ("name", "budget_mib"),
+    [("runner-node", 80), ("runner-node-scientific", SCIENTIFIC_BUDGET_MIB), ("runner-operator", 32)],
+)
 def test_image_is_small(images, name, budget_mib):
     size_mib = images[name]["size"] / 2**20
     print(f"{name} image: {size_mib:.1f} MiB")
@@ -189,14 +214,15 @@ def image_files(ref: str) -> list[tarfile.TarInfo]:
     return members
 
 
-@pytest.mark.parametrize("name", ["runner-node", "runner-operator"])
+@pytest.mark.parametrize("name", sorted(IMAGES))
 def test_image_runs_as_non_root_with_no_shell_and_nothing_writable(images, name):
     ref = images[name]["ref"]
     config = json.loads(docker("image", "inspect", ref).stdout)[0]["Config"]
     assert config["User"] == f"{UID}:{UID}"
     members = image_files(ref)
     names = {m.name for m in members}
-    assert f"usr/local/bin/{name}" in names
+    binary = name.removesuffix("-scientific")
+    assert f"usr/local/bin/{binary}" in names
     # The one program is the binary: no shell, no package manager, no tool (shared libraries
     # and the dynamic loader are executable files too, but run nothing on their own).
     programs = {
@@ -204,7 +230,7 @@ def test_image_runs_as_non_root_with_no_shell_and_nothing_writable(images, name)
         for m in members
         if m.isfile() and m.mode & 0o111 and ".so" not in m.name and "/ld-linux" not in m.name
     }
-    assert programs == {f"usr/local/bin/{name}"}, programs
+    assert programs == {f"usr/local/bin/{binary}"}, programs
     # Everything is root's and read-only for the runtime user, but the sticky /tmp (a tmpfs or
     # an emptyDir in practice).
     writable = [m.name for m in members if (m.uid != 0 or m.mode & 0o022) and m.name != "tmp"]
@@ -248,6 +274,26 @@ def test_the_images_build_has_its_c_libraries_time_zones_and_stand_ins(runner):
     environment = json.loads(text)
     assert environment["runtime"] == "standard", environment
     assert {"tzdata", "ctypes", "mmap", "ssl"} <= {p["name"] for p in environment["packages"]}
+
+
+def test_the_scientific_image_runs_pandas_with_both_pre_imported(scientific_runner):
+    status, text = scientific_runner.curl("/v1/environment")
+    assert status == 200, text
+    environment = json.loads(text)
+    assert environment["runtime"] == "scientific", environment
+    packages = {p["name"]: p for p in environment["packages"]}
+    assert packages["numpy"]["preimported"] and packages["pandas"]["preimported"], packages
+    # The runtime's own default, inside the policy's maximum.
+    assert environment["limits"]["memory_mb"] == 512, environment["limits"]
+    result = scientific_runner.run(
+        "import numpy as np, pandas as pd\n"
+        "df = pd.DataFrame({'k': list('abab'), 'v': np.arange(4.0)})\n"
+        "print(df.groupby('k')['v'].mean().to_dict())\n"
+        "df.to_csv('means.csv')",
+        outputs=["*.csv"],
+    )
+    assert result["stdout"] == "{'a': 1.0, 'b': 2.0}\n", result
+    assert [f["path"] for f in result["files"]] == ["means.csv"], result
 
 
 def test_a_sandbox_sees_only_what_the_policy_grants(runner):
@@ -326,9 +372,9 @@ def instructions_after_copy(text: str, stage: str | None = None) -> list[str]:
     return lines[copy + 1 :]
 
 
-@pytest.mark.parametrize("name", ["runner-node", "runner-operator"])
+@pytest.mark.parametrize("name", sorted(IMAGES))
 def test_release_dockerfile_ends_like_the_local_one(name):
-    local = (REPO / "images" / f"{name}.Dockerfile").read_text()
+    local = (REPO / "images" / f"{name.removesuffix('-scientific')}.Dockerfile").read_text()
     release = (REPO / "images" / "release.Dockerfile").read_text()
     assert instructions_after_copy(release, name) == instructions_after_copy(local)
 

@@ -5,10 +5,6 @@ import os
 import sys
 
 os.chdir("/work")
-# regrtest clears ctypes' type caches between tests; the stand-in (stdlib/ctypes) keeps none.
-import ctypes  # noqa: E402
-
-ctypes._reset_cache = getattr(ctypes, "_reset_cache", lambda: None)
 args = sys.argv[1:]
 if "--known-failures" in args:
     i = args.index("--known-failures")

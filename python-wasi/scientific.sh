@@ -10,10 +10,13 @@
 #   sci-venv       Cython, meson, ninja, versioneer (pip --require-hashes) in a venv
 #   numpy, pandas  meson setup/compile/install of each sdist; an extension module's link
 #                  writes a manifest of its objects (scientific/fake-link.py) instead
+#   sci-link-test  the test interpreter: python.wasm linked with numpy's C test modules too
+#                  (numpy._core._multiarray_tests and four more), kept apart as test/python.wasm
 #   sci-link       archive each module's objects, add them to Modules/config.c's inittab
 #                  under their dotted names, relink python.wasm
 #   sci-lib        (after install-stdlib) the Python parts and pure-Python dependencies
-#                  into lib/python3.13/site-packages, precompiled like the stdlib
+#                  into lib/python3.13/site-packages, precompiled like the stdlib; numpy and
+#                  pandas with their test suites into test/site-packages (test-scientific.sh)
 
 # shellcheck source-path=SCRIPTDIR source=versions-scientific.env
 source "$HERE/versions-scientific.env"
@@ -302,21 +305,40 @@ build_pandas() {
   write_cross_file cross-pandas.ini "${renames[@]}"
   # numpy tags its files (runtime, python-runtime: the modules and Python files, not tests
   # or C headers); pandas installs its Python packages untagged, so it installs everything
-  # and its test suite (pandas/tests, 2/3 of its files) is taken out here.
+  # and its test suite (pandas/tests, 2/3 of its files) is moved out here, for the test layer.
   SCI_PYTHONPATH="$shim" sci_meson_build "$venv/bin/meson" "$sci/pandas" "$sci/pandas-build" \
     cross-pandas.ini ""
-  rm -rf "$(sci_site)/pandas/tests"
+  rm -rf "$sci/pandas-tests"
+  mv "$(sci_site)/pandas/tests" "$sci/pandas-tests"
 }
 
 # --- sci-link ---------------------------------------------------------------------------
 sci_site() { echo "$WORK/sci/stage/usr/local/lib/python$PY_MM/site-packages"; }
 
-sci_link() {
-  local sci="$WORK/sci" dir="$WORK/host" tc="$WORK/toolchain" venv
+# The test layer's site-packages: numpy as a full install (its tests and C test modules
+# included: numpy-devel) and pandas with its tests put back.
+sci_test_site() { echo "$WORK/sci/test-site"; }
+
+make_test_site() {
+  local test_site
+  test_site="$(sci_test_site)"
+  rm -rf "$test_site"
+  mkdir -p "$test_site"
+  cp -R "$WORK/sci/numpy-devel/usr/local/lib/python$PY_MM/site-packages/numpy" "$test_site/"
+  cp -R "$(sci_site)/pandas" "$test_site/"
+  cp -R "$WORK/sci/pandas-tests" "$test_site/pandas/tests"
+}
+
+# sci_relink SITE LINK_DIR: links python.wasm with the extension modules under SITE (their
+# objects archived into LINK_DIR), starting from the build's own Modules/config.c.
+sci_relink() {
+  local site="$1" links="$2" dir="$WORK/host" venv
   venv="$(sci_venv_dir)"
-  "$venv/bin/python" "$SCI_FILES/link-modules.py" "$(sci_site)" \
-    "$("$sci/bin/python-wasm" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')" \
-    "$tc/bin/llvm-ar" "$sci/link"
+  [[ -f "$WORK/sci/config.c.orig" ]] || cp "$dir/Modules/config.c" "$WORK/sci/config.c.orig"
+  cp "$WORK/sci/config.c.orig" "$dir/Modules/config.c"
+  "$venv/bin/python" "$SCI_FILES/link-modules.py" "$site" \
+    "$("$WORK/sci/bin/python-wasm" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')" \
+    "$WORK/toolchain/bin/llvm-ar" "$links"
   # The inittab: the modules under their dotted names (CPython gh-102700), declared before
   # makesetup's MARKER 1 and listed before MARKER 2, as makesetup does for Setup modules.
   # config.c is newer than its inputs afterwards, so make does not regenerate it.
@@ -324,26 +346,40 @@ sci_link() {
   while read -r name init; do
     decls+="extern PyObject* $init(void);\n"
     entries+="    {\"$name\", $init},\n"
-  done <"$sci/link/inittab.txt"
-  grep -q '"numpy._core._multiarray_umath"' "$dir/Modules/config.c" \
-    || sed -i -e "/ADDMODULE MARKER 1/i\\
+  done <"$links/inittab.txt"
+  sed -i -e "/ADDMODULE MARKER 1/i\\
 $decls" -e "/ADDMODULE MARKER 2/i\\
 $entries" "$dir/Modules/config.c"
   grep -q '{"numpy._core._multiarray_umath", PyInit__multiarray_umath}' "$dir/Modules/config.c" \
     || die "config.c does not list numpy._core._multiarray_umath"
   # Relink: make rebuilds config.o and libpython, then python.wasm with the archives, libc++
   # and the exception stubs (make_host puts EXTRA_PYTHON_LDFLAGS on python.wasm's link only;
-  # this step runs in a subshell, so the addition does not reach BUILD-INFO).
+  # each step runs in a subshell, so the addition reaches neither the other link nor
+  # BUILD-INFO).
   local extra
-  mapfile -t extra <"$sci/link/link-args.txt"
+  mapfile -t extra <"$links/link-args.txt"
   # -lc-printscan-long-double: wasi-libc's strtold/printf("%Lg") for numpy's longdouble
   # (without it they abort).
   # --fatal-warnings: wasm-ld only warns when a call binds to a function of another
   # signature (the same name defined differently in two modules), and the call then traps.
   EXTRA_PYTHON_LDFLAGS+=("${extra[@]}" -lc++ -lc++abi -lc-printscan-long-double
-    "$sci/cxa-abort.o" "-Wl,--fatal-warnings")
+    "$WORK/sci/cxa-abort.o" "-Wl,--fatal-warnings")
   rm -f "$dir/python.wasm"
   make_host
+}
+
+# The test interpreter, linked first and kept aside: the production link comes last, so
+# Modules/config.c (BUILD-INFO's module list) and python.wasm are the production ones.
+sci_link_test() {
+  make_test_site
+  sci_relink "$(sci_test_site)" "$WORK/sci/link-test"
+  grep -q '"numpy._core._multiarray_tests"' "$WORK/host/Modules/config.c" \
+    || die "the test interpreter lacks numpy._core._multiarray_tests"
+  mv "$WORK/host/python.wasm" "$WORK/sci/python-test.wasm"
+}
+
+sci_link() {
+  sci_relink "$(sci_site)" "$WORK/sci/link"
 }
 
 # --- sci-lib (after install-stdlib) -----------------------------------------------------
@@ -376,6 +412,15 @@ sci_lib() {
   # Precompiled like the stdlib (see install_stdlib).
   "$build_py" -E -s -m compileall -q -j0 -o 0 --invalidation-mode unchecked-hash \
     -d "/usr/local/lib/python$PY_MM/site-packages" "$lib/site-packages"
+  # The test layer (python-wasi/test-scientific.sh), never in an image: the test interpreter
+  # and numpy and pandas with their tests, which stand before the library's copies on
+  # sys.path. Not precompiled: pytest rewrites the test modules' bytecode anyway.
+  local test="$WORK/stage/out/test"
+  mkdir -p "$test/site-packages"
+  "/usr/lib/llvm-$LLVM_MAJOR/bin/llvm-strip" --strip-debug "$WORK/sci/python-test.wasm" \
+    -o "$test/python.wasm"
+  cp -R "$(sci_test_site)/." "$test/site-packages/"
+  find "$test/site-packages" -name "*.cpython-${PY_MM/./}-wasm32-wasi.so" -delete
 }
 
 variant_build_info() {
@@ -392,6 +437,7 @@ variant_after_make_host() {
   step sci-venv sci_venv
   step numpy build_numpy
   step pandas build_pandas
+  step sci-link-test sci_link_test
   step sci-link sci_link
 }
 

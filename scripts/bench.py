@@ -48,8 +48,9 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def in_process(bench_bin):
-    out = subprocess.run([bench_bin], check=True, capture_output=True, text=True).stdout
+def in_process(bench_bin, python_dir=None):
+    env = dict(os.environ, **({"RUNNER_PYTHON_DIR": python_dir} if python_dir else {}))
+    out = subprocess.run([bench_bin], check=True, capture_output=True, text=True, env=env).stdout
     data = json.loads(out)
     result = {}
     for name in ("ready_us", "pass_us", "hello_us", "no_snapshot_hello_us"):
@@ -133,8 +134,8 @@ class Server:
         self.base = f"http://{addr}"
         self.url = f"{self.base}/run"
 
-    def run(self, code):
-        request = urllib.request.Request(self.url, data=json.dumps({"code": code}).encode(),
+    def run(self, code, **fields):
+        request = urllib.request.Request(self.url, data=json.dumps({"code": code, **fields}).encode(),
                                          headers={"Content-Type": "application/json"})
         return json.load(urllib.request.urlopen(request))
 
@@ -313,6 +314,99 @@ def tracing_cost(args, script):
     return "\n".join(rows)
 
 
+# The same program in the guest and natively: the median of a few repetitions of each operation,
+# timed inside the interpreter, so neither side pays for starting or for building the data.
+SCIENTIFIC_PROGRAM = """import json, time
+import numpy as np, pandas as pd
+rng = np.random.default_rng(0)
+n = 1_000_000
+df = pd.DataFrame({"k": rng.integers(0, 1000, n), "v": rng.random(n)})
+a, b = rng.random((500, 500)), rng.random((500, 500))
+def median_s(f, reps):
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return sorted(times)[reps // 2]
+print(json.dumps({"groupby_s": median_s(lambda: df.groupby("k")["v"].mean(), 5),
+                  "matmul_s": median_s(lambda: a @ b, 3)}))"""
+
+
+def scientific_cost(args, hello_script):
+    """--scientific DIR: the scientific runtime. Per round: the in-process bench on it (ready,
+    hello, PSS per concurrent sandbox, the snapshot's heap), a server on it with a warm module
+    cache (start, hello over HTTP, runs/s), and SCIENTIFIC_PROGRAM in the guest and natively
+    (PyPI's numpy and pandas of the same versions, OpenBLAS on one thread)."""
+    rows = []
+    log("warming the module cache (snapshot and compile, once)")
+    with Server(args.server_bin, args.scientific):
+        pass
+    for i in range(args.rounds):
+        log(f"round {i + 1}/{args.rounds}: in-process")
+        row = in_process(args.bench_bin, args.scientific)
+        log(f"round {i + 1}/{args.rounds}: HTTP")
+        with Server(args.server_bin, args.scientific) as server:
+            row["server_ready_ms"] = server.ready_ms
+            row["floor_mb"] = server.get("/v1/environment")["memory_floor_mb"]
+            row["http_hello_us_p50"], row["http_hello_us_p99"], _ = wrk(server.url, hello_script, 1, 1, 5)
+            _, _, row["http_hello_rps"] = wrk(server.url, hello_script, 2, 32, 10)
+            log(f"round {i + 1}/{args.rounds}: pandas and numpy, guest")
+            answer = server.run(SCIENTIFIC_PROGRAM, timeout_ms=120_000)
+            if answer.get("exit_code") != 0:
+                raise RuntimeError(f"the scientific program failed in the guest: {answer}")
+            guest = json.loads(answer["stdout"])
+        log(f"round {i + 1}/{args.rounds}: pandas and numpy, native")
+        native_out = subprocess.run(
+            [args.native_python, "-c", SCIENTIFIC_PROGRAM], check=True, capture_output=True,
+            text=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1")).stdout
+        native_run = json.loads(native_out)
+        for key in ("groupby_s", "matmul_s"):
+            row[f"guest_{key}"], row[f"native_{key}"] = guest[key], native_run[key]
+            row[f"{key}_ratio"] = guest[key] / native_run[key]
+        rows.append(row)
+    m = {key: summary(rows, key)[0] for key in rows[0] if not isinstance(rows[0][key], dict)}
+    ms, mib = 1e-3, 1 / (1 << 20)
+
+    def target(ok):
+        return "met" if ok else "**missed**"
+
+    lines = [
+        "## Scientific runtime (`bash scripts/bench.sh --scientific`)",
+        "",
+        f"The scientific build (numpy and pandas built in and pre-imported); {args.rounds} rounds; "
+        f"{datetime.date.today()}, load average {os.getloadavg()[0]:.1f} after. The pandas and "
+        "numpy rows run the same program in the guest (`POST /run`) and with PyPI's wheels of the "
+        "same versions on this machine's Python 3.11 (OpenBLAS on one thread), each operation "
+        "timed inside the interpreter (median of 5, matrix product of 3).",
+        "",
+        "| what | value | target |",
+        "|---|---|---|",
+        f"| hello p50 over HTTP, one client | {fmt(rows, 'http_hello_us_p50', ms, 3, ' ms')} | "
+        f"≤ 2 ms: {target(m['http_hello_us_p50'] <= 2000)} |",
+        f"| hello p99 over HTTP, one client | {fmt(rows, 'http_hello_us_p99', ms, 3, ' ms')} | |",
+        f"| hello runs/s, 32 connections | {fmt(rows, 'http_hello_rps', 1, 0, '/s')} | |",
+        f"| hello in process, p50 | {fmt(rows, 'hello_us_p50', ms, 3, ' ms')} | |",
+        f"| pandas `groupby('k')['v'].mean()`, 1,000,000 rows, 1,000 keys: guest | "
+        f"{fmt(rows, 'guest_groupby_s', 1e3, 1, ' ms')} | |",
+        f"| the same, native | {fmt(rows, 'native_groupby_s', 1e3, 1, ' ms')} | |",
+        f"| guest / native | {fmt(rows, 'groupby_s_ratio', 1, 2, '×')} | "
+        f"≤ 3×: {target(m['groupby_s_ratio'] <= 3)} |",
+        f"| numpy 500×500 `a @ b` (float64): guest, no BLAS | {fmt(rows, 'guest_matmul_s', 1e3, 1, ' ms')} | |",
+        f"| the same, native (OpenBLAS, one thread) | {fmt(rows, 'native_matmul_s', 1e3, 2, ' ms')} | |",
+        f"| guest / native | {fmt(rows, 'matmul_s_ratio', 1, 0, '×')} | reported |",
+        f"| extra PSS per concurrent sandbox ({rows[0]['concurrent_sandboxes']} sleeping runs) | "
+        f"{fmt(rows, 'pss_per_sandbox_bytes', mib, 2, ' MiB')} | ≤ 8 MiB: "
+        f"{target(m['pss_per_sandbox_bytes'] * mib <= 8)} |",
+        f"| server start to listening, warm module cache | {fmt(rows, 'server_ready_ms', 1, 0, ' ms')} | "
+        f"≤ 300 ms: {target(m['server_ready_ms'] <= 300)} |",
+        f"| snapshot heap (the floor under `memory_mb`; the default is 512) | "
+        f"{fmt(rows, 'floor_mb', 1, 0, ' MiB')} | |",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def replace_section(path, text):
     """Puts `text` (a `## ` section) into the file at `path`, replacing the section of the same
     title if there is one."""
@@ -451,6 +545,10 @@ def main():
     parser.add_argument("--preimport", default="networkx,tabulate,dateutil",
                         help="with --packages: the modules to pre-import")
     parser.add_argument("--memory-mb", type=int, default=192, help="with --packages: --memory-mb")
+    parser.add_argument("--scientific", help="only measure the scientific runtime of this build "
+                        "folder, into its own section of --out")
+    parser.add_argument("--native-python", help="with --scientific: a Python with PyPI's numpy "
+                        "and pandas of the same versions")
     parser.add_argument("--baseline-bin", help="with --tracing or --packages: an older runner-node")
     parser.add_argument("--baseline-rev", default="baseline", help="the revision --baseline-bin is of")
     args = parser.parse_args()
@@ -460,9 +558,10 @@ def main():
     rounds = []
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
-    if args.tracing or args.packages:
+    if args.tracing or args.packages or args.scientific:
+        measure = tracing_cost if args.tracing else packages_cost if args.packages else scientific_cost
         try:
-            text = (tracing_cost if args.tracing else packages_cost)(args, script.name)
+            text = measure(args, script.name)
         finally:
             os.unlink(script.name)
         replace_section(args.out, text)
@@ -483,9 +582,10 @@ def main():
     finally:
         os.unlink(script.name)
     text = report(rounds, args, time.perf_counter() - began)
-    # The --tracing and --packages sections are measured on their own: keep them.
+    # The --tracing, --packages and --scientific sections are measured on their own: keep them.
     previous = open(args.out).read() if os.path.exists(args.out) else ""
-    kept = [i for i in (previous.find("\n## Tracing cost"), previous.find("\n## Packages cost")) if i >= 0]
+    own = ("\n## Tracing cost", "\n## Packages cost", "\n## Scientific runtime")
+    kept = [i for i in (previous.find(title) for title in own) if i >= 0]
     if kept:
         text = text.rstrip("\n") + "\n" + previous[min(kept):]
     with open(args.out, "w") as out:

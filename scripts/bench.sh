@@ -6,22 +6,25 @@
 #   bash scripts/bench.sh [--rounds N]
 #   bash scripts/bench.sh --tracing [--rounds N] [--baseline REV]
 #   bash scripts/bench.sh --packages [--rounds N] [--baseline REV]
+#   bash scripts/bench.sh --scientific [--rounds N]
 #
 # --tracing measures only what traces cost, --packages only what a pool's package folder costs
-# (scripts/requirements-bench-packages.txt, about 20 MiB), each in its own section of
-# docs/benchmarks.md; with --baseline REV they also measure runner-node as built at git
-# revision REV (e.g. the commit before the feature landed), built from a temporary worktree
-# into the same target directory.
+# (scripts/requirements-bench-packages.txt, about 20 MiB), --scientific only the scientific
+# runtime (against PyPI's numpy and pandas of the same versions, natively), each in its own
+# section of docs/benchmarks.md; with --baseline REV the first two also measure runner-node as
+# built at git revision REV (e.g. the commit before the feature landed), built from a temporary
+# worktree into the same target directory.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
-args=() baseline="" packages=""
+args=() baseline="" packages="" scientific=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --baseline) baseline="${2:?--baseline needs a git revision}"; shift 2 ;;
         --packages) packages=1; shift ;;
+        --scientific) scientific=1; shift ;;
         *) args+=("$1"); shift ;;
     esac
 done
@@ -32,6 +35,15 @@ if [ -n "$packages" ]; then
     stage "Python tools" ensure_pytools
     stage "bench packages" ensure_packages bench-packages "$REPO_ROOT/scripts/requirements-bench-packages.txt"
     args+=(--packages "$PACKAGES")
+fi
+if [ -n "$scientific" ]; then
+    dir="$RUNNER_PYTHON_DIR"
+    stage "CPython for WASI (scientific)" ensure_python_wasi scientific
+    args+=(--scientific "$RUNNER_PYTHON_DIR")
+    export RUNNER_PYTHON_DIR="$dir"
+    stage "native numpy and pandas" ensure_venv bench-scientific-native \
+        "$REPO_ROOT/python-wasi/requirements-scientific-native.txt"
+    args+=(--native-python "$VENV/bin/python")
 fi
 # Private copies: another checkout sharing the target dir may rebuild them meanwhile.
 bins="$(mktemp -d)"

@@ -4,12 +4,16 @@
 # CPython-for-WASI build with the interpreter precompiled. No base image and no registry are
 # needed: only cargo, the Docker engine and what scripts/lib.sh installs.
 #
-#   bash scripts/images.sh [--release] [--rootfs-only] [--tag TAG] [--repository PREFIX]
+#   bash scripts/images.sh [--release] [--rootfs-only] [--runtime standard|scientific|all]
+#                          [--tag TAG] [--repository PREFIX]
 #
 # Default: the dev-profile binaries scripts/test.sh already built (dependencies at opt-level 3;
 # nothing is compiled twice), tagged PREFIX/runner-node:TAG and PREFIX/runner-operator:TAG with
 # PREFIX ghcr.io/python-sandbox and TAG the workspace version, the images the chart names by
-# default. --release builds optimised binaries first (a second full build, ~30 min on 2 cores).
+# default. --runtime scientific (or all) builds runner-node for the scientific runtime (numpy
+# and pandas; python-wasi/build.sh --variant scientific) as PREFIX/runner-node:TAG-scientific,
+# the image the chart's runner.scientificImage names by default.
+# --release builds optimised binaries first (a second full build, ~30 min on 2 cores).
 # --rootfs-only stops before Docker, leaving each image's root filesystem in
 # $SANDBOX_CACHE/images/NAME/rootfs (images/release.Dockerfile uses that in its build stage).
 # Prints one line per image: name, reference, size in bytes.
@@ -19,11 +23,19 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
 VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
-tag="$VERSION" prefix="ghcr.io/python-sandbox" profile=dev rootfs_only=""
+tag="$VERSION" prefix="ghcr.io/python-sandbox" profile=dev rootfs_only="" runtimes=standard
 while [ $# -gt 0 ]; do
     case "$1" in
     --release) profile=release ;;
     --rootfs-only) rootfs_only=1 ;;
+    --runtime)
+        case "${2:-}" in
+        standard | scientific) runtimes="$2" ;;
+        all) runtimes="standard scientific" ;;
+        *) log "--runtime takes standard, scientific or all" && exit 2 ;;
+        esac
+        shift
+        ;;
     --tag) tag="$2" && shift ;;
     --repository) prefix="$2" && shift ;;
     *) log "unknown argument $1 (see the head of $0)" && exit 2 ;;
@@ -69,11 +81,12 @@ copy_binaries() {
     done
 }
 
-# new_rootfs NAME: an empty root filesystem for image NAME, with the non-root user's entry and
-# the binary NAME stripped at /usr/local/bin/NAME (no symbols: 8 MiB less for runner-node; a
-# panic's message and location still reach the log, its backtrace shows addresses). Sets ROOTFS.
+# new_rootfs NAME [BINARY]: an empty root filesystem for image NAME, with the non-root user's
+# entry and the binary BINARY (default NAME) stripped at /usr/local/bin/BINARY (no symbols:
+# 8 MiB less for runner-node; a panic's message and location still reach the log, its backtrace
+# shows addresses). Sets ROOTFS.
 new_rootfs() {
-    local name="$1"
+    local name="$1" binary="${2:-$1}"
     ROOTFS="$STAGING/$name/rootfs"
     rm -rf "${STAGING:?}/$name"
     mkdir -p "$ROOTFS"/{etc,usr/local/bin} "$ROOTFS/tmp"
@@ -81,8 +94,8 @@ new_rootfs() {
     printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/nonexistent:/sbin/nologin\n' \
         >"$ROOTFS/etc/passwd"
     printf 'root:x:0:\nnonroot:x:65532:\n' >"$ROOTFS/etc/group"
-    strip --strip-all -o "$ROOTFS/usr/local/bin/$name" "$STAGING/bin/$name"
-    copy_libraries "$STAGING/bin/$name"
+    strip --strip-all -o "$ROOTFS/usr/local/bin/$binary" "$STAGING/bin/$binary"
+    copy_libraries "$STAGING/bin/$binary"
 }
 
 # copy_libraries BINARY: copies the shared libraries BINARY loads (and the dynamic loader) into
@@ -128,34 +141,41 @@ with zipfile.ZipFile(out, "w") as zf:
         entry = zipfile.ZipInfo(str(module.with_suffix(".pyc")), date_time=(1980, 1, 1, 0, 0, 0))
         zf.writestr(entry, pyc.read_bytes(), zipfile.ZIP_STORED)
 PY
+    # Data, not programs (numpy ships a script with its executable bit set).
+    find "$dest" -type f -perm /111 -exec chmod a-x {} +
     chmod -R a-w "$dest"
 }
 
-# precompile: the interpreter snapshot compiled by the image's own runner-node, at the path
-# the image's RUNNER_PRECOMPILED names. Compiled for a baseline CPU, so it loads on any node;
-# a node that cannot use it says so in the log and compiles its own (docs/snapshot.md).
+# precompile NAME: the interpreter snapshot compiled by the image's own runner-node, at the
+# path the image's RUNNER_PRECOMPILED names. Compiled for a baseline CPU, so it loads on any
+# node; a node that cannot use it says so in the log and compiles its own (docs/snapshot.md).
 precompile() {
-    local log="$STAGING/runner-node/precompile.log"
+    local log="$STAGING/$1/precompile.log"
     RUNNER_PYTHON_DIR="$ROOTFS$PYTHON_IN_IMAGE" "$ROOTFS/usr/local/bin/runner-node" \
         precompile --output "$ROOTFS$PRECOMPILED_IN_IMAGE" >"$log" 2>&1 ||
         { log "runner-node precompile failed:" && cat "$log" >&2 && return 1; }
     chmod a-w "$ROOTFS$PRECOMPILED_IN_IMAGE" "$ROOTFS$PRECOMPILED_IN_IMAGE.meta"
 }
 
-# docker_build NAME: builds image NAME from images/NAME.Dockerfile and the staged rootfs.
+# docker_build NAME [DOCKERFILE REF]: builds image NAME from images/DOCKERFILE.Dockerfile
+# (default NAME) and its staged rootfs, tagged REF (default PREFIX/NAME:TAG).
 docker_build() {
-    local name="$1" ref="$prefix/$1:$tag"
+    local name="$1" dockerfile="${2:-$1}" ref="${3:-$prefix/$1:$tag}"
     # The classic builder: BuildKit is optional on Docker engines, and FROM scratch needs nothing
     # it adds.
     DOCKER_BUILDKIT=0 docker build --quiet --build-arg "VERSION=$VERSION" \
-        -f "images/$name.Dockerfile" -t "$ref" "$STAGING/$name" >/dev/null
+        -f "images/$dockerfile.Dockerfile" -t "$ref" "$STAGING/$name" >/dev/null
     printf '%s %s %s\n' "$name" "$ref" "$(docker image inspect -f '{{.Size}}' "$ref")"
 }
 
+# runner_node RUNTIME: the runner-node image's rootfs for RUNTIME, staged as image_name's.
 runner_node() {
-    new_rootfs runner-node
+    local runtime="$1" name
+    name="$(image_name "$runtime")"
+    ensure_python_wasi "$runtime"
+    new_rootfs "$name" runner-node
     add_python
-    precompile
+    precompile "$name"
     # Writable only through the volumes a pod mounts there (the root filesystem is read-only).
     mkdir -p "$ROOTFS/var/cache/runner" "$ROOTFS/var/run/runner/data" "$ROOTFS/etc/runner"
 }
@@ -164,11 +184,28 @@ runner_operator() {
     new_rootfs runner-operator
 }
 
-build_images() { docker_build runner-node && docker_build runner-operator; }
+# image_name RUNTIME: runner-node, or runner-node-RUNTIME for another runtime than standard.
+image_name() { if [ "$1" = standard ]; then echo runner-node; else echo "runner-node-$1"; fi; }
+
+build_images() {
+    local runtime
+    for runtime in $runtimes; do
+        if [ "$runtime" = standard ]; then
+            docker_build runner-node
+        else
+            docker_build "$(image_name "$runtime")" runner-node "$prefix/runner-node:$tag-$runtime"
+        fi
+    done
+    docker_build runner-operator
+}
 
 stage "tools (apt)" ensure_apt binutils
-stage "CPython for WASI" ensure_python_wasi
+for runtime in $runtimes; do
+    stage "CPython for WASI ($runtime)" ensure_python_wasi "$runtime"
+done
 stage "binaries ($profile)" build_binaries
-stage "runner-node rootfs" runner_node
+for runtime in $runtimes; do
+    stage "$(image_name "$runtime") rootfs" runner_node "$runtime"
+done
 stage "runner-operator rootfs" runner_operator
 [ -n "$rootfs_only" ] || stage "docker build" build_images

@@ -21,6 +21,39 @@ stage() {
     printf '==> %s done in %ss\n' "$name" "$((end - start))" >&2
 }
 
+# background NAME LOG CMD...: starts CMD in the background, in a process group of its own,
+# with its output in LOG, for wait_background NAME to wait for (a stage of its own, which
+# shows LOG's end if CMD fails); stop_background (an EXIT trap) stops what is left running.
+declare -A BACKGROUND_PIDS BACKGROUND_LOGS
+background() {
+    local name="$1" logfile="$2"
+    shift 2
+    mkdir -p "$(dirname "$logfile")"
+    log "$name: started in the background (log: $logfile)"
+    setsid "$@" >"$logfile" 2>&1 </dev/null &
+    BACKGROUND_PIDS[$name]=$!
+    BACKGROUND_LOGS[$name]="$logfile"
+}
+
+wait_background() {
+    local name="$1" rc=0
+    wait "${BACKGROUND_PIDS[$name]}" || rc=$?
+    unset "BACKGROUND_PIDS[$name]"
+    if [ "$rc" -ne 0 ]; then
+        tail -n 40 "${BACKGROUND_LOGS[$name]}" >&2
+        log "$name failed (exit $rc); full log: ${BACKGROUND_LOGS[$name]}"
+        return "$rc"
+    fi
+    grep -E '^==> .* (done in|built) ' "${BACKGROUND_LOGS[$name]}" | tail -n 3 >&2 || true
+}
+
+stop_background() {
+    local pid
+    for pid in "${BACKGROUND_PIDS[@]}"; do
+        kill -- "-$pid" 2>/dev/null || true
+    done
+}
+
 # ensure_apt PKG...: installs the Debian packages that are missing (needs root or sudo).
 ensure_apt() {
     local missing=() pkg sudo=""
@@ -35,10 +68,12 @@ ensure_apt() {
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# ensure_python_wasi: builds CPython for WASI if needed and exports RUNNER_PYTHON_DIR.
+# ensure_python_wasi [RUNTIME]: builds CPython for WASI (RUNTIME: standard, the default, or
+# scientific) if needed and exports RUNNER_PYTHON_DIR.
 ensure_python_wasi() {
-    local dir
-    dir="$(bash "$REPO_ROOT/python-wasi/build.sh" | tail -n 1)"
+    local dir variant=()
+    [ "${1:-standard}" = standard ] || variant=(--variant "$1")
+    dir="$(bash "$REPO_ROOT/python-wasi/build.sh" "${variant[@]}" | tail -n 1)"
     [ -f "$dir/python.wasm" ] || { log "python-wasi/build.sh gave no python.wasm"; return 1; }
     export RUNNER_PYTHON_DIR="$dir"
 }
@@ -75,19 +110,21 @@ ensure_checkov() {
     export CHECKOV="$VENV/bin/checkov"
 }
 
-# ensure_packages NAME REQUIREMENTS: sets PACKAGES to a `pip install --target` folder of the
-# pure-Python packages REQUIREMENTS pins, for the guest's Python (the README's command), at
-# $SANDBOX_CACHE/NAME-<digest of the file and what it includes>/site-packages.
+# ensure_packages NAME REQUIREMENTS [PIP_ARG...]: sets PACKAGES to a `pip install --target`
+# folder of the pure-Python packages REQUIREMENTS pins, for the guest's Python (the README's
+# command, with PIP_ARGs such as --no-deps), at
+# $SANDBOX_CACHE/NAME-<digest of the file, what it includes and PIP_ARGs>/site-packages.
 ensure_packages() {
     local name="$1" req="$2" dir
-    dir="$SANDBOX_CACHE/$name-$(cat "$req" "$REPO_ROOT/examples/packages/requirements.txt" |
-        sha256sum | cut -c1-12)"
+    shift 2
+    dir="$SANDBOX_CACHE/$name-$( (cat "$req" "$REPO_ROOT/examples/packages/requirements.txt" &&
+        echo "$@") | sha256sum | cut -c1-12)"
     if [ ! -f "$dir/.complete" ]; then
         rm -rf "$dir"
         log "installing the packages of ${req#"$REPO_ROOT"/} into $dir"
         "$PYTOOLS/bin/pip" install -q --disable-pip-version-check --no-compile --require-hashes \
             --target "$dir/site-packages" --only-binary=:all: --platform any \
-            --python-version 3.13 --implementation py -r "$req"
+            --python-version 3.13 --implementation py "$@" -r "$req"
         touch "$dir/.complete"
     fi
     PACKAGES="$dir/site-packages"
@@ -95,7 +132,12 @@ ensure_packages() {
 
 # ensure_test_packages: the packages of examples/packages/requirements.txt; exports
 # RUNNER_TEST_PACKAGES (the folder runner-node's package tests serve with --site-packages).
+# Also RUNNER_TEST_SCIENTIFIC_PACKAGES: examples/packages/requirements-scientific.txt's, made
+# with --no-deps against the scientific runtime's numpy and pandas.
 ensure_test_packages() {
     ensure_packages test-packages "$REPO_ROOT/examples/packages/requirements.txt"
     export RUNNER_TEST_PACKAGES="$PACKAGES"
+    ensure_packages test-scientific-packages \
+        "$REPO_ROOT/examples/packages/requirements-scientific.txt" --no-deps
+    export RUNNER_TEST_SCIENTIFIC_PACKAGES="$PACKAGES"
 }

@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
 # Builds whatever is missing (CPython for WASI, runner-node) and starts runner-node on port 3000
 # with its built-in defaults. Flags are passed through: `scripts/serve.sh --port 8080`.
+# `--runtime scientific` first serves the build with numpy and pandas (python-wasi/build.sh
+# --variant scientific: about 25 minutes on 2 cores the first time, then cached).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-stage "CPython for WASI" ensure_python_wasi
+runtime=standard
+if [ "${1:-}" = --runtime ]; then
+    runtime="${2:?--runtime needs standard or scientific}"
+    shift 2
+fi
+case "$runtime" in
+standard | scientific) ;;
+*) log "unknown runtime '$runtime' (standard or scientific)" && exit 2 ;;
+esac
+stage "CPython for WASI ($runtime)" ensure_python_wasi "$runtime"
 stage "cargo build runner-node" cargo build --quiet --locked -p runner-node --manifest-path "$REPO_ROOT/Cargo.toml"
 log "starting runner-node (Ctrl-C stops it)"
 exec "$CARGO_TARGET_DIR/debug/runner-node" "$@"

@@ -16,14 +16,17 @@ EXAMPLES = REPO / "examples"
 START_TIMEOUT_S = 600
 
 
-def python_dir() -> str:
-    """RUNNER_PYTHON_DIR, or the folder python-wasi/build.sh builds into."""
-    folder = os.environ.get("RUNNER_PYTHON_DIR") or subprocess.run(
-        ["bash", str(REPO / "python-wasi/build.sh"), "--print-dir"],
+def python_dir(runtime: str = "standard") -> str:
+    """The folder python-wasi/build.sh builds `runtime` into (for the standard runtime,
+    RUNNER_PYTHON_DIR when set)."""
+    variant = [] if runtime == "standard" else ["--variant", runtime]
+    folder = (runtime == "standard" and os.environ.get("RUNNER_PYTHON_DIR")) or subprocess.run(
+        ["bash", str(REPO / "python-wasi/build.sh"), *variant, "--print-dir"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()
     if not (Path(folder) / "python.wasm").is_file():
-        pytest.fail(f"no CPython for WASI in {folder}: run `bash python-wasi/build.sh` first")
+        build = " ".join(["bash python-wasi/build.sh", *variant])
+        pytest.fail(f"no CPython for WASI ({runtime}) in {folder}: run `{build}` first")
     return folder
 
 
@@ -34,8 +37,11 @@ def runner_binary() -> Path:
         return Path(os.environ["RUNNER_NODE"])
     cache = os.environ.get("SANDBOX_CACHE", str(Path.home() / ".cache/python-sandbox"))
     target = Path(os.environ.get("CARGO_TARGET_DIR", f"{cache}/target"))
+    # The whole workspace with its tests, as cargo nextest builds it: after scripts/test.sh's
+    # nextest stage this compiles nothing (`-p runner-node` would unify features differently
+    # and build much of the dependency tree a second time).
     subprocess.run(
-        ["cargo", "build", "--locked", "--quiet", "-p", "runner-node"],
+        ["cargo", "build", "--locked", "--quiet", "--workspace", "--all-targets"],
         cwd=REPO, check=True, env={**os.environ, "CARGO_TARGET_DIR": str(target)},
     )
     return target / "debug/runner-node"
@@ -47,10 +53,11 @@ class RunnerNode:
     # Loopback, a free port, and JSON logs: the "listening" line carries the address.
     FLAGS = ("--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--log-format", "json")
 
-    def __init__(self, command=None, args=()):
-        """Starts `command` (default: the freshly built binary with `args`) with FLAGS added."""
+    def __init__(self, command=None, args=(), runtime="standard"):
+        """Starts `command` (default: the freshly built binary serving `runtime`, with `args`)
+        with FLAGS added."""
         if command is None:
-            command = [str(runner_binary()), "--python-dir", python_dir(), *args]
+            command = [str(runner_binary()), "--python-dir", python_dir(runtime), *args]
         self.process = subprocess.Popen([*command, *self.FLAGS], stdout=subprocess.PIPE, text=True)
         self.logs: queue.Queue = queue.Queue()
         threading.Thread(target=self._read_logs, daemon=True).start()
@@ -92,15 +99,23 @@ def runner():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def scientific_runner():
+    """One runner-node serving the scientific runtime (numpy and pandas), shared by the session."""
+    server = RunnerNode(runtime="scientific")
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def start_runner():
     """`start_runner(command)` starts another runner-node from `command`, or
-    `start_runner(args=[...])` the built one with more flags (stopped after the test); the
-    `runner` fixture is the one to use unless a test needs its own."""
+    `start_runner(args=[...], runtime=...)` the built one with more flags (stopped after the
+    test); the `runner` fixture is the one to use unless a test needs its own."""
     servers = []
 
-    def start(command=None, args=()):
-        servers.append(RunnerNode(command, args))
+    def start(command=None, args=(), runtime="standard"):
+        servers.append(RunnerNode(command, args, runtime))
         return servers[-1]
 
     yield start
@@ -108,15 +123,14 @@ def start_runner():
         server.stop()
 
 
-@pytest.fixture
-def example(runner):
-    """`example("hello.sh", VAR="x")` runs `examples/hello.sh` against the shared runner-node and
-    returns its stdout; the test fails unless the script exits 0."""
+def example_runner(server: RunnerNode):
+    """`run("hello.sh", VAR="x")` runs `examples/hello.sh` against `server` and returns its
+    stdout; the test fails unless the script exits 0."""
 
     def run(script: str, **env: str) -> str:
         result = subprocess.run(
             ["bash", str(EXAMPLES / script)],
-            env={**os.environ, "RUNNER_URL": runner.url, **env},
+            env={**os.environ, "RUNNER_URL": server.url, **env},
             capture_output=True, text=True, timeout=300,
         )
         assert result.returncode == 0, (
@@ -125,3 +139,15 @@ def example(runner):
         return result.stdout
 
     return run
+
+
+@pytest.fixture
+def example(runner):
+    """An example script against the shared standard runner-node (see example_runner)."""
+    return example_runner(runner)
+
+
+@pytest.fixture
+def scientific_example(scientific_runner):
+    """An example script against the shared scientific runner-node (see example_runner)."""
+    return example_runner(scientific_runner)

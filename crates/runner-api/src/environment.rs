@@ -4,12 +4,14 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::runtime::Runtime;
+
 /// The runtime a runner serves, its packages, and the limits a run gets.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Environment {
     /// The interpreter build: `standard` (CPython and its standard library) or `scientific`
     /// (the same with numpy and pandas).
-    pub runtime: String,
+    pub runtime: Runtime,
     /// CPython's version, e.g. `3.13.5`.
     pub python_version: String,
     /// What the interpreter is compiled for: `wasm32-wasip1`.

@@ -29,6 +29,8 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::runtime::Runtime;
+
 /// Largest memory a 32-bit WebAssembly guest can address, in MiB.
 pub const WASM32_MAX_MEMORY_MB: u64 = 4096;
 
@@ -174,9 +176,30 @@ pub struct PolicyError(pub String);
 impl SandboxPolicy {
     /// Parses a policy file (YAML or JSON) and validates it: what runner-node does with
     /// `--policy-file`. Parsing is text-in, value-out; reading the file is the caller's job.
+    /// A file that sets no `limits.memory_mb` gets the standard runtime's default.
     pub fn from_yaml(text: &str) -> Result<Self, PolicyError> {
-        let policy: SandboxPolicy =
-            serde_saphyr::from_str(text).map_err(|e| PolicyError(e.to_string()))?;
+        Self::from_yaml_for(text, Runtime::Standard)
+    }
+
+    /// [`SandboxPolicy::from_yaml`] for a runner serving `runtime`: a file that sets no
+    /// `limits.memory_mb` gets that runtime's default (512 MiB for the scientific one).
+    pub fn from_yaml_for(text: &str, runtime: Runtime) -> Result<Self, PolicyError> {
+        /// Whether the file names `limits.memory_mb`, whatever else it holds.
+        #[derive(Deserialize)]
+        struct Named {
+            #[serde(default)]
+            limits: Option<NamedLimits>,
+        }
+        #[derive(Deserialize)]
+        struct NamedLimits {
+            memory_mb: Option<serde::de::IgnoredAny>,
+        }
+        let error = |e: serde_saphyr::Error| PolicyError(e.to_string());
+        let mut policy: SandboxPolicy = serde_saphyr::from_str(text).map_err(error)?;
+        let named: Named = serde_saphyr::from_str(text).map_err(error)?;
+        if named.limits.and_then(|l| l.memory_mb).is_none() {
+            policy.limits.memory_mb = runtime.default_memory_mb();
+        }
         policy.validate()?;
         Ok(policy)
     }
@@ -389,6 +412,22 @@ fn default_scratch_quota_bytes() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_without_memory_mb_gets_the_runtimes_default() {
+        let scientific = Runtime::Scientific;
+        let unnamed = SandboxPolicy::from_yaml_for("limits:\n  timeout_ms: 2000\n", scientific);
+        assert_eq!(unnamed.unwrap().limits.memory_mb, 512);
+        let empty = SandboxPolicy::from_yaml_for("{}", scientific).unwrap();
+        assert_eq!(empty.limits.memory_mb, 512);
+        let named = SandboxPolicy::from_yaml_for("limits:\n  memory_mb: 300\n", scientific);
+        assert_eq!(named.unwrap().limits.memory_mb, 300);
+        let standard = SandboxPolicy::from_yaml("limits:\n  timeout_ms: 2000\n").unwrap();
+        assert_eq!(standard.limits.memory_mb, 128);
+        // Above the file's own maximum, the runtime's default is refused like a written one.
+        let over = SandboxPolicy::from_yaml_for("limits:\n  max_memory_mb: 256\n", scientific);
+        assert!(over.unwrap_err().0.contains("memory_mb"));
+    }
 
     fn parse(json: &str) -> Result<SandboxPolicy, serde_json::Error> {
         serde_json::from_str(json)

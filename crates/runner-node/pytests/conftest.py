@@ -20,15 +20,19 @@ REPO = pathlib.Path(__file__).resolve().parents[3]
 def runner_node_binary() -> str:
     """Builds runner-node (or finds it up to date) and returns a private copy of it: the target
     folder may be shared with other checkouts whose builds replace the executable."""
+    # The whole workspace with its tests, as cargo nextest builds it: after scripts/test.sh's
+    # nextest stage this compiles nothing (`-p runner-node` would unify features differently
+    # and build much of the dependency tree a second time).
     build = subprocess.run(
-        ["cargo", "build", "--quiet", "--locked", "-p", "runner-node", "--bin", "runner-node",
+        ["cargo", "build", "--quiet", "--locked", "--workspace", "--all-targets",
          "--message-format=json"],
         cwd=REPO, check=True, capture_output=True, text=True,
     )
     for line in build.stdout.splitlines():
         message = json.loads(line)
         if message.get("reason") == "compiler-artifact" and message.get("executable") \
-                and message["target"]["name"] == "runner-node":
+                and message["target"]["name"] == "runner-node" \
+                and message["target"]["kind"] == ["bin"] and not message["profile"]["test"]:
             copy = pathlib.Path(tempfile.mkdtemp(prefix="runner-node-")) / "runner-node"
             shutil.copy2(message["executable"], copy)
             return str(copy)

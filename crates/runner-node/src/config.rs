@@ -11,6 +11,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use runner_api::policy::{Limit, PolicyLimits, SandboxPolicy, defaults};
+use runner_api::runtime::Runtime;
 
 use crate::{Error, Result};
 
@@ -293,7 +294,7 @@ impl Config {
     /// The sandbox policy in force: the policy file if one is given, else the flags.
     pub fn policy(&self) -> Result<SandboxPolicy> {
         match &self.policy_file {
-            Some(path) => crate::policy::load(path),
+            Some(path) => crate::policy::load(path, self.runtime()),
             None => Ok(self.flags_policy()),
         }
     }
@@ -319,14 +320,15 @@ impl Config {
         }
     }
 
-    /// The default `memory_mb` of the runtime in `--python-dir`, as its BUILD-INFO names it
-    /// (the standard runtime's when there is no readable build: validation then says why).
+    /// The runtime in `--python-dir`, as its BUILD-INFO names it (the standard one when there
+    /// is no readable build: loading it then says why).
+    fn runtime(&self) -> Runtime {
+        crate::runtime::Build::runtime_of(&self.python_dir).unwrap_or_default()
+    }
+
+    /// The default `memory_mb` of the runtime in `--python-dir`.
     fn runtime_default_memory_mb(&self) -> u64 {
-        crate::runtime::Runtime::open(&self.python_dir)
-            .ok()
-            .and_then(|runtime| runner_api::runtime::Runtime::from_name(&runtime.name))
-            .unwrap_or_default()
-            .default_memory_mb()
+        self.runtime().default_memory_mb()
     }
 
     /// The socket address to listen on.

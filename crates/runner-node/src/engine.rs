@@ -16,7 +16,7 @@ use wasmtime::{
 use crate::config::Config;
 use crate::guest::HostState;
 use crate::packages::{self, Distribution};
-use crate::runtime::Runtime;
+use crate::runtime::Build;
 use crate::{Error, Result, cache, snapshot};
 
 /// How often the epoch advances. A run overshoots its wall-time limit by at most about one
@@ -54,8 +54,8 @@ const POOL_TABLE_ELEMENTS: usize = 20_000;
 pub struct Interpreter {
     pub(crate) engine: Engine,
     pub(crate) pre: InstancePre<HostState>,
-    /// The runtime it was made from.
-    pub runtime: Runtime,
+    /// The interpreter build it was made from.
+    pub build: Build,
     /// The runner's own packages, when it has any.
     pub packages: Option<Packages>,
     /// Every module imported into the snapshot: the runtime's, then the runner's.
@@ -101,7 +101,7 @@ impl Interpreter {
         Ok(Arc::new(Interpreter {
             engine,
             pre,
-            runtime: made.runtime,
+            build: made.build,
             packages: made.packages,
             preimport: made.preimport,
             work_root: config.work_root(),
@@ -111,7 +111,7 @@ impl Interpreter {
 
     /// The host folder preopened read-only as the guest's `/usr/local/lib`.
     pub(crate) fn lib(&self) -> PathBuf {
-        self.runtime.lib()
+        self.build.lib()
     }
 
     /// The compiled packages folder preopened at `/packages`, if any.
@@ -138,19 +138,18 @@ enum Artefact<'a> {
 
 /// What [`make`] made.
 struct Made {
-    runtime: Runtime,
+    build: Build,
     packages: Option<Packages>,
     preimport: Vec<String>,
     module: Module,
     written: Option<cache::Precompiled>,
 }
 
-/// The runtime, packages and compiled snapshot `config` names.
+/// The interpreter build, packages and compiled snapshot `config` names.
 fn make(engine: &Engine, config: &Config, artefact: Artefact<'_>) -> Result<Made> {
-    let runtime = Runtime::open(&config.python_dir)?;
-    let wasm =
-        std::fs::read(runtime.python_wasm()).map_err(|e| Error::io(runtime.python_wasm(), e))?;
-    let mut preimport = runtime.preimport.clone();
+    let build = Build::open(&config.python_dir)?;
+    let wasm = std::fs::read(build.python_wasm()).map_err(|e| Error::io(build.python_wasm(), e))?;
+    let mut preimport = build.preimport.clone();
     preimport.extend(config.preimport.iter().cloned());
     let source = config
         .site_packages
@@ -160,7 +159,7 @@ fn make(engine: &Engine, config: &Config, artefact: Artefact<'_>) -> Result<Made
     let packages = match &source {
         None => None,
         Some(source) => {
-            let lib = runtime.lib();
+            let lib = build.lib();
             let prepared = packages::prepare(
                 source,
                 config.module_cache_dir().as_deref(),
@@ -181,15 +180,15 @@ fn make(engine: &Engine, config: &Config, artefact: Artefact<'_>) -> Result<Made
         engine,
         &[
             &wasm,
-            runtime.build_info.as_bytes(),
+            build.build_info.as_bytes(),
             snapshot::INIT_SOURCE.as_bytes(),
             digest.as_bytes(),
             preimport.join(" ").as_bytes(),
             COMPILE_SETTINGS.as_bytes(),
         ],
     );
-    let lib = runtime.lib();
-    let build = || -> Result<Vec<u8>> {
+    let lib = build.lib();
+    let snapshot_and_compile = || -> Result<Vec<u8>> {
         let inputs = snapshot::Inputs {
             lib: &lib,
             packages: packages.as_ref().map(|p| p.prepared.dir.as_path()),
@@ -207,10 +206,13 @@ fn make(engine: &Engine, config: &Config, artefact: Artefact<'_>) -> Result<Made
                 precompiled: config.precompiled.as_deref(),
                 cache_dir: cache_dir.as_deref(),
             };
-            (cache::load(engine, &key, places, build)?, None)
+            (
+                cache::load(engine, &key, places, snapshot_and_compile)?,
+                None,
+            )
         }
         Artefact::Fresh(output) => {
-            let artefact = build()?;
+            let artefact = snapshot_and_compile()?;
             let written = cache::write(output, &artefact, &key)?;
             // SAFETY: `artefact` was produced by `Engine::precompile_module` on this engine.
             #[allow(unsafe_code)]
@@ -220,7 +222,7 @@ fn make(engine: &Engine, config: &Config, artefact: Artefact<'_>) -> Result<Made
         }
     };
     Ok(Made {
-        runtime,
+        build,
         packages,
         preimport,
         module,

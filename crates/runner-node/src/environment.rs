@@ -19,7 +19,7 @@ const UNAVAILABLE: [&str; 5] = [
 
 /// The document for `interpreter` under `policy`.
 pub fn describe(interpreter: &Interpreter, policy: &SandboxPolicy) -> Environment {
-    let runtime = &interpreter.runtime;
+    let build = &interpreter.build;
     let preimported = |modules: &[String]| {
         modules.iter().any(|m| {
             interpreter
@@ -35,7 +35,7 @@ pub fn describe(interpreter: &Interpreter, policy: &SandboxPolicy) -> Environmen
         preimported: preimported(&d.modules),
         stand_in: false,
     };
-    let mut packages: Vec<Package> = runtime
+    let mut packages: Vec<Package> = build
         .distributions
         .iter()
         .map(|d| package(d, PackageSource::Runtime))
@@ -47,9 +47,9 @@ pub fn describe(interpreter: &Interpreter, policy: &SandboxPolicy) -> Environmen
                 .map(|d| package(d, PackageSource::Pool)),
         );
     }
-    packages.extend(runtime.stand_ins.iter().map(|name| Package {
+    packages.extend(build.stand_ins.iter().map(|name| Package {
         name: name.clone(),
-        version: runtime.python_version.clone(),
+        version: build.python_version.clone(),
         source: PackageSource::Stdlib,
         preimported: preimported(std::slice::from_ref(name)),
         stand_in: true,
@@ -57,8 +57,8 @@ pub fn describe(interpreter: &Interpreter, policy: &SandboxPolicy) -> Environmen
     packages.sort_by_key(|a| a.name.to_lowercase());
     let l = &policy.limits;
     Environment {
-        runtime: runtime.name.clone(),
-        python_version: runtime.python_version.clone(),
+        runtime: build.runtime,
+        python_version: build.python_version.clone(),
         platform: guest::PLATFORM.into(),
         packages,
         limits: Limits {

@@ -207,7 +207,9 @@ impl Server {
         let state = self.state;
         let reloader = state.config.policy_file.clone().map(|path| {
             let floor = state.interpreter.snapshot_memory_bytes;
-            state.policy.watch(path, floor)
+            state
+                .policy
+                .watch(path, floor, state.interpreter.build.runtime)
         });
         let admin = self.admin.map(|listener| {
             tokio::spawn(serve::serve(

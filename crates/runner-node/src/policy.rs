@@ -13,25 +13,32 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use runner_api::policy::SandboxPolicy;
+use runner_api::runtime::Runtime;
 
 use crate::{Error, Result};
 
 /// How often the policy file is read for changes.
 pub const RELOAD_INTERVAL: Duration = Duration::from_secs(2);
 
-/// Reads and checks the policy file at `path`.
-pub fn load(path: &Path) -> Result<SandboxPolicy> {
+/// Reads and checks the policy file at `path` of a runner serving `runtime`.
+pub fn load(path: &Path, runtime: Runtime) -> Result<SandboxPolicy> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    from_text(path, &text, 0)
+    from_text(path, &text, 0, runtime)
 }
 
 /// Checks the contents `text` of the policy file at `path` (named in errors): runner-api's
-/// parser, then what only this host can check: every data mount's folder exists, and the default
-/// memory limit holds the `floor_bytes` every run starts with.
-pub fn from_text(path: &Path, text: &str, floor_bytes: u64) -> Result<SandboxPolicy> {
+/// parser (`runtime` gives the default `memory_mb`), then what only this host can check: every
+/// data mount's folder exists, and the default memory limit holds the `floor_bytes` every run
+/// starts with.
+pub fn from_text(
+    path: &Path,
+    text: &str,
+    floor_bytes: u64,
+    runtime: Runtime,
+) -> Result<SandboxPolicy> {
     let invalid =
         |message: String| Error::Config(format!("policy file {}: {message}", path.display()));
-    let policy = SandboxPolicy::from_yaml(text).map_err(|e| invalid(e.to_string()))?;
+    let policy = SandboxPolicy::from_yaml_for(text, runtime).map_err(|e| invalid(e.to_string()))?;
     if let Some(mount) = policy.data_mounts.iter().find(|m| !m.host_path.is_dir()) {
         return Err(invalid(format!(
             "data mount {:?}: {} is not a folder",
@@ -80,8 +87,13 @@ impl LivePolicy {
     }
 
     /// Re-reads `path` every [`RELOAD_INTERVAL`] until the returned task is aborted; a new
-    /// policy must hold the interpreter's `floor_bytes`.
-    pub fn watch(&self, path: PathBuf, floor_bytes: u64) -> tokio::task::JoinHandle<()> {
+    /// policy must hold the interpreter's `floor_bytes` (`runtime`: the interpreter's).
+    pub fn watch(
+        &self,
+        path: PathBuf,
+        floor_bytes: u64,
+        runtime: Runtime,
+    ) -> tokio::task::JoinHandle<()> {
         let live = self.clone();
         tokio::spawn(async move {
             let read =
@@ -95,7 +107,7 @@ impl LivePolicy {
                     continue;
                 }
                 last = now.as_ref().ok().cloned();
-                match now.and_then(|text| from_text(&path, &text, floor_bytes)) {
+                match now.and_then(|text| from_text(&path, &text, floor_bytes, runtime)) {
                     Ok(policy) if *live.current() == policy => {}
                     Ok(policy) => {
                         tracing::info!(path = %path.display(), "sandbox policy reloaded");

@@ -8,10 +8,12 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use common::settings;
 use k8s_openapi::api::core::v1::{Pod, PodSpec};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kube::CustomResourceExt;
 use kube_cel::Validator;
 use runner_api::pool::PythonSandboxPool;
@@ -233,6 +235,27 @@ fn packages_mount_the_claim_and_pre_import_what_the_comment_says() {
         ("team-packages", Some(true))
     );
     assert_eq!(children.policy.limits.memory_mb, 192);
+}
+
+#[test]
+fn scientific_runs_the_scientific_image_with_its_memory_default() {
+    let children = children("scientific.yaml");
+    let container = &pod_spec(&children.workload).containers[0];
+    assert_eq!(
+        container.image.as_deref(),
+        Some(settings().scientific_image.as_str())
+    );
+    // No memoryMb in the file: the runtime's own default, under the file's maximum.
+    let limits = &children.policy.limits;
+    assert_eq!((limits.memory_mb, limits.max_memory_mb), (512, 2048));
+    assert_eq!(limits.max_concurrent_runs, 4);
+    let resources = container.resources.as_ref().unwrap();
+    let memory =
+        |list: &Option<BTreeMap<String, Quantity>>| list.as_ref().unwrap()["memory"].0.clone();
+    assert_eq!(
+        (memory(&resources.requests), memory(&resources.limits)),
+        ("1Gi".to_string(), "4Gi".to_string())
+    );
 }
 
 #[test]

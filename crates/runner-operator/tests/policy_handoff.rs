@@ -67,6 +67,8 @@ fn data_mounts_are_checked_against_the_pod_layout() {
         &children.config_map.data.as_ref().unwrap()[layout::POLICY_KEY],
     )
     .unwrap();
-    let err = runner_node::policy::load(&file).unwrap_err().to_string();
+    let err = runner_node::policy::load(&file, Default::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("data mount \"datasets\""), "{err}");
 }

@@ -328,22 +328,26 @@ def alignment(obj_or_type):
     return ctype._align_
 
 
-def create_string_buffer(init, size=None):
+def _buffer(ctype, init, size):
+    """An array of `init` `ctype`s, or of `init`'s items and a terminating zero."""
     if isinstance(init, int):
-        return (c_char * init)()
+        return (ctype * init)()
     size = len(init) + 1 if size is None else size
-    buf = (c_char * size)()
+    buf = (ctype * size)()
     buf.value = init
     return buf
+
+
+def create_string_buffer(init, size=None):
+    return _buffer(c_char, init, size)
 
 
 def create_unicode_buffer(init, size=None):
-    if isinstance(init, int):
-        return (c_wchar * init)()
-    size = len(init) + 1 if size is None else size
-    buf = (c_wchar * size)()
-    buf.value = init
-    return buf
+    return _buffer(c_wchar, init, size)
+
+
+def _reset_cache():
+    """CPython's clears its type caches (regrtest calls it between tests); this keeps none."""
 
 
 c_buffer = create_string_buffer
