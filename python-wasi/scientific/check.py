@@ -16,6 +16,11 @@ m = a @ b
 assert m.tolist() == [[6.0, 6.0], [22.0, 22.0], [38.0, 38.0]], m
 print("matmul", m.tolist())
 
+# A METH_NOARGS method with a one-parameter C function traps in wasm
+# (scientific/numpy-noargs-signatures.patch).
+import copy
+assert copy.copy(np.float64(1.5)) == 1.5 and copy.copy(np.int8(3)) == 3
+
 x = np.random.default_rng().normal(size=5)
 assert x.shape == (5,) and np.isfinite(x).all()
 print("rng normal", x.round(3).tolist())
