@@ -352,7 +352,7 @@ def scientific_cost(args, hello_script):
             row["http_hello_us_p50"], row["http_hello_us_p99"], _ = wrk(server.url, hello_script, 1, 1, 5)
             _, _, row["http_hello_rps"] = wrk(server.url, hello_script, 2, 32, 10)
             log(f"round {i + 1}/{args.rounds}: pandas and numpy, guest")
-            answer = server.run(SCIENTIFIC_PROGRAM, timeout_ms=120_000)
+            answer = server.run(SCIENTIFIC_PROGRAM, timeout_ms=60_000)
             if answer.get("exit_code") != 0:
                 raise RuntimeError(f"the scientific program failed in the guest: {answer}")
             guest = json.loads(answer["stdout"])
