@@ -219,7 +219,8 @@ sci_venv() {
 }
 
 # --- numpy, pandas ----------------------------------------------------------------------
-# unpack_sdist TARBALL DIR NAME: unpack and apply scientific/NAME-*.patch in name order.
+# unpack_sdist TARBALL DIR NAME: unpack, apply scientific/NAME-*.patch in name order, and check
+# that every C method declares the parameters CPython passes (a mismatch traps in wasm).
 unpack_sdist() {
   local tarball="$1" dir="$2" name="$3" p
   rm -rf "$dir"
@@ -230,6 +231,8 @@ unpack_sdist() {
     echo "applying $(basename "$p")"
     patch -d "$dir" -p1 --forward --batch <"$p"
   done
+  "$(sci_venv_dir)/bin/python" "$SCI_FILES/check-method-signatures.py" "$dir" \
+    || die "$name: the C methods above would trap in wasm when called; fix their parameters in scientific/$name-method-signatures.patch"
 }
 
 # Options both projects get: -O2 like the interpreter, assertions off.

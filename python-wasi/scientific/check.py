@@ -16,10 +16,12 @@ m = a @ b
 assert m.tolist() == [[6.0, 6.0], [22.0, 22.0], [38.0, 38.0]], m
 print("matmul", m.tolist())
 
-# A METH_NOARGS method with a one-parameter C function traps in wasm
-# (scientific/numpy-noargs-signatures.patch).
+# A C method declaring other parameters than CPython passes traps in wasm
+# (scientific/numpy-method-signatures.patch, found by scientific/check-method-signatures.py).
 import copy
 assert copy.copy(np.float64(1.5)) == 1.5 and copy.copy(np.int8(3)) == 3
+from numpy._core._multiarray_umath import _get_castingimpl
+assert _get_castingimpl(type(np.dtype("f8")), type(np.dtype("i8"))) is not None
 
 x = np.random.default_rng().normal(size=5)
 assert x.shape == (5,) and np.isfinite(x).all()
