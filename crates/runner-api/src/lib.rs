@@ -2,12 +2,13 @@
 //!
 //! This crate holds data only: the HTTP contract of `POST /run` ([`run`]) and
 //! `GET /v1/environment` ([`environment`]), the `PythonSandboxPool` custom resource ([`pool`]),
-//! the sandbox policy the operator writes and runner-node reads ([`policy`]), and the
-//! interpreter builds a runner serves ([`runtime`]). It performs no I/O and pulls in no runtime
+//! the sandbox policy the operator writes and runner-node reads ([`policy`]), where things are
+//! in a runner pod ([`pod`]), and the interpreter builds a runner serves ([`runtime`]). It performs no I/O and pulls in no runtime
 //! or client, so every part of the project (server, operator, tests, clients) can depend on it
 //! cheaply.
 
 pub mod environment;
+pub mod pod;
 pub mod policy;
 pub mod pool;
 pub mod run;

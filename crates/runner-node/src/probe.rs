@@ -15,11 +15,11 @@ use hyper::Request;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-/// Default of `--timeout-ms`: below the 1 s `timeoutSeconds` Kubernetes gives a probe by
-/// default, so the probe reports its own reason instead of being killed.
-pub const DEFAULT_TIMEOUT_MS: u64 = 900;
-/// Largest `--timeout-ms` accepted.
-pub const MAX_TIMEOUT_MS: u64 = 60_000;
+/// Default of `--timeout-ms`, and its largest value: runner-api's pod contract, which the
+/// operator's probes are built from.
+pub use runner_api::pod::{
+    PROBE_DEFAULT_TIMEOUT_MS as DEFAULT_TIMEOUT_MS, PROBE_MAX_TIMEOUT_MS as MAX_TIMEOUT_MS,
+};
 
 /// `runner-node probe`: where to send the GET.
 #[derive(Clone, Debug, clap::Args)]

@@ -97,3 +97,26 @@ fn bad_flags_are_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--timeout-ms"));
 }
+
+#[test]
+fn the_operators_probe_command_reaches_a_serving_runner() {
+    // The sidecar's probes are runner-api's `probe_command`, binary first (its path in the
+    // image): run the same arguments with this build's binary.
+    let process = Process::start();
+    let port: u16 = port_of(&process.addr).parse().unwrap();
+    for timeout_ms in [
+        runner_api::pod::PROBE_DEFAULT_TIMEOUT_MS,
+        runner_api::pod::PROBE_MAX_TIMEOUT_MS,
+    ] {
+        let command = runner_api::pod::probe_command(port, "/health", timeout_ms);
+        assert_eq!(command[0], runner_api::pod::RUNNER_BINARY);
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_runner-node"))
+            .args(&command[1..])
+            .env_remove("RUNNER_PORT")
+            .output()
+            .expect("runner-node probe runs");
+        let (code, line) = outcome(&output);
+        assert_eq!(code, 0, "{timeout_ms} ms: {line}");
+        assert!(line.contains(&format!("{port}/health")), "{line}");
+    }
+}

@@ -36,39 +36,9 @@ use runner_api::runtime::Runtime;
 
 use crate::{Error, Result, policy};
 
-/// Where things are inside a runner pod, and the ports runner-node serves.
-pub mod layout {
-    /// runner-node's HTTP API (`POST /run`, `/health`, `/ready`).
-    pub const HTTP_PORT: i32 = 3000;
-    /// runner-node's admin port (`/metrics`), kept apart so NetworkPolicy can admit scrapers
-    /// without admitting them to `/run`.
-    pub const ADMIN_PORT: i32 = 9090;
-    /// Directory the policy ConfigMap is mounted at.
-    pub const POLICY_DIR: &str = "/etc/runner";
-    /// Key of the policy in the ConfigMap, and its file name in [`POLICY_DIR`].
-    pub const POLICY_KEY: &str = "policy.yaml";
-    /// The policy file runner-node reads (`RUNNER_POLICY_FILE`).
-    pub const POLICY_FILE: &str = "/etc/runner/policy.yaml";
-    /// Writable scratch of the sandboxes (an emptyDir with a size limit); runner-node's
-    /// `TMPDIR`.
-    pub const SCRATCH_DIR: &str = "/tmp";
-    /// Where runner-node caches the compiled interpreter, so a restarted container skips the
-    /// compile; the root filesystem is read-only, so this is an emptyDir too.
-    pub const MODULE_CACHE_DIR: &str = "/var/cache/runner";
-    /// Size limit of the module cache volume.
-    pub const MODULE_CACHE_SIZE: &str = "512Mi";
-    /// Parent of the data mounts on the pod's filesystem.
-    pub const DATA_DIR: &str = "/var/run/runner/data";
-    /// Where the pool's packages volume is mounted (runner-node's `RUNNER_SITE_PACKAGES`).
-    pub const PACKAGES_DIR: &str = "/var/run/runner/packages";
-    /// Non-root user and group runner-node runs as (the distroless `nonroot` ids).
-    pub const RUN_AS: i64 = 65532;
-
-    /// Where the data mount `name` sits on the pod's filesystem.
-    pub fn data_dir(name: &str) -> String {
-        format!("{DATA_DIR}/{name}")
-    }
-}
+/// Where things are inside a runner pod, and the ports runner-node serves: runner-api's pod
+/// contract, which runner-node's tests read too.
+pub use runner_api::pod as layout;
 
 /// Label keys and values on every child.
 pub mod labels {
@@ -123,6 +93,18 @@ pub enum Workload {
     Deployment(Box<Deployment>),
     /// Mode `PerNode`.
     DaemonSet(Box<DaemonSet>),
+}
+
+impl Workload {
+    /// The runner pods' spec, as built (always present).
+    pub fn pod_spec(&self) -> &PodSpec {
+        let spec = match self {
+            Workload::Deployment(d) => d.spec.as_ref().map(|s| &s.template),
+            Workload::DaemonSet(d) => d.spec.as_ref().map(|s| &s.template),
+        };
+        spec.and_then(|t| t.spec.as_ref())
+            .expect("the builders always set the pod template's spec")
+    }
 }
 
 /// Everything a pool should own, as it should be applied.

@@ -59,14 +59,16 @@ pub const URL_ENV: &str = "SANDBOX_RUNNER_URL";
 /// range (32768+), so an outgoing connection never holds it, and off the usual app ports.
 pub const DEFAULT_PORT: u16 = 13000;
 
-/// Where the runner images (scripts/images.sh, images/release.Dockerfile) put `runner-node`;
-/// the exec probes call it by this path, as a FROM-scratch image has no `PATH` to search.
-pub const RUNNER_BINARY: &str = "/usr/local/bin/runner-node";
 /// The probes' `timeoutSeconds`.
 pub const PROBE_TIMEOUT_SECONDS: i32 = 2;
 /// `runner-node probe --timeout-ms`: under [`PROBE_TIMEOUT_SECONDS`], leaving the kubelet time
 /// to start the process.
 pub const PROBE_TIMEOUT_MS: u64 = 1_500;
+const _: () = assert!(
+    PROBE_TIMEOUT_MS < PROBE_TIMEOUT_SECONDS as u64 * 1000
+        && PROBE_TIMEOUT_MS <= layout::PROBE_MAX_TIMEOUT_MS,
+    "the probe's own timeout must be under the kubelet's and within what runner-node accepts"
+);
 
 /// What the injector needs besides the pod and the pool.
 #[derive(Clone, Debug)]
@@ -413,20 +415,7 @@ fn sidecar(mut container: Container, port: u16, metrics_port: Option<u16>) -> Co
 fn exec_probe(port: u16, path: &str, period: i32, failures: i32) -> Probe {
     Probe {
         exec: Some(ExecAction {
-            command: Some(
-                [
-                    RUNNER_BINARY,
-                    "probe",
-                    "--port",
-                    &port.to_string(),
-                    "--path",
-                    path,
-                    "--timeout-ms",
-                    &PROBE_TIMEOUT_MS.to_string(),
-                ]
-                .map(String::from)
-                .into(),
-            ),
+            command: Some(layout::probe_command(port, path, PROBE_TIMEOUT_MS)),
         }),
         period_seconds: Some(period),
         failure_threshold: Some(failures),

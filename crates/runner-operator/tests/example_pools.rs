@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use common::settings;
-use k8s_openapi::api::core::v1::{Pod, PodSpec};
+use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kube::CustomResourceExt;
 use kube_cel::Validator;
@@ -91,14 +91,6 @@ fn children(file: &str) -> Children {
         .unwrap_or_else(|e| panic!("the operator refuses {file}: {e}"))
 }
 
-fn pod_spec(workload: &Workload) -> &PodSpec {
-    let template = match workload {
-        Workload::Deployment(d) => &d.spec.as_ref().unwrap().template,
-        Workload::DaemonSet(d) => &d.spec.as_ref().unwrap().template,
-    };
-    template.spec.as_ref().unwrap()
-}
-
 fn replicas(workload: &Workload) -> Option<i32> {
     match workload {
         Workload::Deployment(d) => d.spec.as_ref().unwrap().replicas,
@@ -135,7 +127,7 @@ fn locked_down_has_tight_limits_read_only_data_and_one_caller() {
     // The ConfigMap of the same file is the data, mounted read-only.
     let config_map = &documents("locked-down.yaml")[0];
     assert_eq!(config_map["kind"], "ConfigMap");
-    let pod = pod_spec(&children.workload);
+    let pod = children.workload.pod_spec();
     let volume = pod
         .volumes
         .iter()
@@ -187,7 +179,7 @@ fn per_node_is_a_daemon_set_behind_a_node_local_service() {
     let Workload::DaemonSet(_) = &children.workload else {
         panic!("a DaemonSet")
     };
-    let pod = pod_spec(&children.workload);
+    let pod = children.workload.pod_spec();
     let node_selector = pod.node_selector.as_ref().unwrap();
     assert_eq!(node_selector["kubernetes.io/os"], "linux");
     assert_eq!(pod.tolerations.as_ref().map(Vec::len), Some(1));
@@ -219,11 +211,13 @@ fn sidecar_pod_names_an_example_pool() {
 #[test]
 fn packages_mount_the_claim_and_pre_import_what_the_comment_says() {
     let children = children("packages.yaml");
-    let container = &pod_spec(&children.workload).containers[0];
+    let container = &children.workload.pod_spec().containers[0];
     let env: Vec<_> = container.env.iter().flatten().collect();
     let preimport = env.iter().find(|v| v.name == "RUNNER_PREIMPORT").unwrap();
     assert_eq!(preimport.value.as_deref(), Some("networkx,tabulate"));
-    let volume = pod_spec(&children.workload)
+    let volume = children
+        .workload
+        .pod_spec()
         .volumes
         .iter()
         .flatten()
@@ -240,7 +234,7 @@ fn packages_mount_the_claim_and_pre_import_what_the_comment_says() {
 #[test]
 fn scientific_runs_the_scientific_image_with_its_memory_default() {
     let children = children("scientific.yaml");
-    let container = &pod_spec(&children.workload).containers[0];
+    let container = &children.workload.pod_spec().containers[0];
     assert_eq!(
         container.image.as_deref(),
         Some(settings().scientific_image.as_str())
@@ -261,7 +255,7 @@ fn scientific_runs_the_scientific_image_with_its_memory_default() {
 #[test]
 fn traced_reaches_its_collector_in_monitoring_and_nothing_else() {
     let children = children("traced.yaml");
-    let container = &pod_spec(&children.workload).containers[0];
+    let container = &children.workload.pod_spec().containers[0];
     let env: Vec<_> = container.env.iter().flatten().collect();
     let value = |name: &str| {
         env.iter()

@@ -55,11 +55,7 @@ fn check_golden(case: &str, pool: &PythonSandboxPool) -> Children {
 }
 
 fn pod_spec(children: &Children) -> &PodSpec {
-    let template = match &children.workload {
-        Workload::Deployment(d) => &d.spec.as_ref().unwrap().template,
-        Workload::DaemonSet(d) => &d.spec.as_ref().unwrap().template,
-    };
-    template.spec.as_ref().unwrap()
+    children.workload.pod_spec()
 }
 
 /// Pod Security "restricted", plus a read-only root filesystem, no token and no hostPath.

@@ -54,21 +54,33 @@ fn tuned_limits_and_env_reach_runner_node_unchanged() {
 }
 
 #[test]
-fn data_mounts_are_checked_against_the_pod_layout() {
-    // In the pod the operator mounts the volume where the policy points; on this machine the
-    // folder does not exist, and runner-node must refuse to start rather than serve without it.
+fn data_mounts_point_where_the_pod_mounts_the_data() {
+    // runner-node refuses to start when a data mount's folder is missing (its tests/policy.rs):
+    // the folder the policy names must be the one the runner container mounts, read-only.
     let pool = pool("data").config_map_data("datasets", "my-data").build();
     let children = resources::desired(&pool, &settings()).unwrap();
-    assert_eq!(children.policy.data_mounts[0].guest_path, "/data/datasets");
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(layout::POLICY_KEY);
-    std::fs::write(
-        &file,
-        &children.config_map.data.as_ref().unwrap()[layout::POLICY_KEY],
-    )
-    .unwrap();
-    let err = runner_node::policy::load(&file, Default::default())
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("data mount \"datasets\""), "{err}");
+    let policy = load_in_runner_node(&pool);
+    let mount = &policy.data_mounts[0];
+    assert_eq!(mount.guest_path, "/data/datasets");
+    assert_eq!(
+        mount.host_path,
+        std::path::Path::new(&layout::data_dir("datasets"))
+    );
+    let runner = &children.workload.pod_spec().containers[0];
+    let volume_mount = runner
+        .volume_mounts
+        .iter()
+        .flatten()
+        .find(|m| std::path::Path::new(&m.mount_path) == mount.host_path)
+        .expect("the runner container mounts the data mount's folder");
+    assert_eq!(volume_mount.read_only, Some(true));
+    let volume = children
+        .workload
+        .pod_spec()
+        .volumes
+        .iter()
+        .flatten()
+        .find(|v| v.name == volume_mount.name)
+        .expect("a volume behind the mount");
+    assert_eq!(volume.config_map.as_ref().unwrap().name, "my-data");
 }

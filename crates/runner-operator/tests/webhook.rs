@@ -193,14 +193,13 @@ fn assert_probes_reach_the_runner(sidecar: &Container, port: u16) {
             .as_ref()
             .expect("startup, readiness and liveness probes");
         assert!(probe.http_get.is_none() && probe.tcp_socket.is_none());
-        let command = probe_command(Some(probe));
-        assert_eq!(command[0], webhook::RUNNER_BINARY);
-        let args = runner_node::probe::from_args(&command)
-            .expect("a probe")
-            .expect("runner-node takes its flags");
-        assert_eq!((args.port, args.path.as_str()), (port, path));
+        // runner-api's probe command, which runner-node's tests run against a real runner.
+        assert_eq!(
+            probe_command(Some(probe)),
+            layout::probe_command(port, path, webhook::PROBE_TIMEOUT_MS)
+        );
         assert!(
-            (args.timeout_ms as i32) < probe.timeout_seconds.unwrap() * 1000,
+            (webhook::PROBE_TIMEOUT_MS as i32) < probe.timeout_seconds.unwrap() * 1000,
             "the probe gives up before the kubelet kills it"
         );
     }
@@ -230,7 +229,7 @@ async fn labelled_pod_gets_the_pools_runner_as_a_native_sidecar() {
     assert_eq!(
         probe_command(sidecar.readiness_probe.as_ref()),
         [
-            webhook::RUNNER_BINARY,
+            layout::RUNNER_BINARY,
             "probe",
             "--port",
             "13000",
