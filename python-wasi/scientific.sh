@@ -231,7 +231,7 @@ unpack_sdist() {
     echo "applying $(basename "$p")"
     patch -d "$dir" -p1 --forward --batch <"$p"
   done
-  "$(sci_venv_dir)/bin/python" "$SCI_FILES/check-method-signatures.py" "$dir" \
+  "$(sci_venv_dir)/bin/python" "$SCI_FILES/check-method-signatures.py" "$dir/$name" \
     || die "$name: the C methods above would trap in wasm when called; fix their parameters in scientific/$name-method-signatures.patch"
 }
 

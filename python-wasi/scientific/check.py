@@ -20,8 +20,9 @@ print("matmul", m.tolist())
 # (scientific/numpy-method-signatures.patch, found by scientific/check-method-signatures.py).
 import copy
 assert copy.copy(np.float64(1.5)) == 1.5 and copy.copy(np.int8(3)) == 3
-from numpy._core._multiarray_umath import _get_castingimpl
+from numpy._core._multiarray_umath import _array_converter, _get_castingimpl
 assert _get_castingimpl(type(np.dtype("f8")), type(np.dtype("i8"))) is not None
+assert _array_converter(1.0, np.ones(2)).scalar_input == (True, False)
 
 x = np.random.default_rng().normal(size=5)
 assert x.shape == (5,) and np.isfinite(x).all()

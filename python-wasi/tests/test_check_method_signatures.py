@@ -17,6 +17,10 @@ static PyMethodDef methods[] = {
     {"klass", (PyCFunction)klass, METH_CLASS | METH_O, NULL},
     {NULL, NULL, 0, NULL}
 };
+static PyGetSetDef getset[] = {
+    {"scalar_input", (getter)get_scalar_input, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL}
+};
 """
 
 
@@ -40,6 +44,10 @@ get_cast(PyObject *NPY_UNUSED(module), PyObject *args,
 
 static PyObject *fast(PyObject *m, PyObject *const *args, Py_ssize_t n, PyObject *kw) { return m; }
 static PyObject *klass(PyObject *cls, PyObject *arg) { return cls; }
+
+static PyObject *
+get_scalar_input(PyArrayArrayConverterObject *self, void *NPY_UNUSED(closure))
+{ return NULL; }
 """
 
 
@@ -64,3 +72,15 @@ def test_each_mismatch_is_named_with_what_cpython_passes(tmp_path):
     assert lines[0].endswith("impl.c.src declares 1")
     assert "get_cast is METH_KEYWORDS | METH_VARARGS (called with 3 arguments)" in lines[1]
     assert lines[1].endswith("declares 2")
+
+
+def test_a_getter_cast_from_a_one_parameter_function_is_named(tmp_path):
+    broken = MATCHING.replace(
+        "get_scalar_input(PyArrayArrayConverterObject *self, void *NPY_UNUSED(closure))",
+        "get_scalar_input(PyArrayArrayConverterObject *self)",
+    )
+    result = check(tmp_path, broken)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert "get_scalar_input is cast to getter (called with 2 arguments)" in line
+    assert line.endswith("declares 1")
