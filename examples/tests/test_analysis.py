@@ -151,3 +151,27 @@ def test_a_package_built_on_numpy_and_pandas_runs_against_the_built_in_ones(star
     ), timeout=120) as response:  # fmt: skip
         answer = json.load(response)
     assert answer["stdout"] == "[3.0, 4.0] 16.0\nTrue True\n", answer
+
+
+def test_every_run_draws_other_random_numbers(scientific_runner):
+    """The snapshot froze one random state; each run gets its own: numpy's legacy global
+    generator (np.random.rand), a new Generator, and the random module."""
+    code = (
+        "import random, numpy as np\n"
+        "state = np.random.get_state()\n"
+        "assert state[0] == 'MT19937' and len(state[1]) == 624 and state[1].any()\n"
+        "print(np.random.rand(2).tolist(), np.random.default_rng().random(2).tolist(),"
+        " random.random())"
+    )
+    outputs = []
+    for _ in range(3):
+        request = json.dumps({"code": code}).encode()
+        with urllib.request.urlopen(urllib.request.Request(
+            f"{scientific_runner.url}/run", data=request,
+            headers={"Content-Type": "application/json"},
+        ), timeout=120) as response:  # fmt: skip
+            answer = json.load(response)
+        assert answer["res"]["status"] == "Ok", answer
+        outputs.append(answer["stdout"])
+    legacy, generator, plain = zip(*(line.split("] ") for line in outputs))
+    assert len(set(legacy)) == 3 and len(set(generator)) == 3 and len(set(plain)) == 3, outputs
