@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::fmt::Debug;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use k8s_openapi::Resource as _;
@@ -60,8 +60,8 @@ pub struct Context {
     pub settings: Settings,
     /// Reconcile counters, shared with the admin port.
     pub metrics: Arc<Metrics>,
-    /// Consecutive failures per pool (`namespace/name`), for the backoff.
-    failures: Mutex<HashMap<String, u32>>,
+    /// Consecutive failures per pool, for the backoff.
+    failures: Mutex<Failures>,
 }
 
 impl Context {
@@ -72,11 +72,11 @@ impl Context {
             client,
             settings,
             metrics: Arc::default(),
-            failures: Mutex::new(HashMap::new()),
+            failures: Mutex::default(),
         }
     }
 
-    fn failures(&self) -> std::sync::MutexGuard<'_, HashMap<String, u32>> {
+    fn failures(&self) -> std::sync::MutexGuard<'_, Failures> {
         self.failures.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -97,7 +97,7 @@ pub async fn reconcile(pool: Arc<PythonSandboxPool>, ctx: Arc<Context>) -> Resul
         Ok((observed, missing)) => {
             let status = status::reconciled(&pool, observed, &missing, Timestamp::now());
             write_status(&pool, &ctx, status).await?;
-            ctx.failures().remove(&key);
+            ctx.failures().clear(&pool_id(&pool));
             if missing.is_empty() {
                 return Ok(Action::requeue(RESYNC));
             }
@@ -122,15 +122,51 @@ pub async fn reconcile(pool: Arc<PythonSandboxPool>, ctx: Arc<Context>) -> Resul
 /// 10 s, 20 s ... up to 5 min, per pool, reset by a success.
 pub fn error_policy(pool: Arc<PythonSandboxPool>, error: &Error, ctx: Arc<Context>) -> Action {
     ctx.metrics.failure(error.kind());
-    let attempt = {
-        let mut failures = ctx.failures();
-        let count = failures.entry(key(&pool)).or_default();
-        *count = count.saturating_add(1);
-        *count
-    };
+    let attempt = ctx.failures().record(&pool_id(&pool), Instant::now());
     let delay = backoff(attempt);
     warn!(pool = %key(&pool), %error, attempt, retry_in = ?delay, "reconcile failed");
     Action::requeue(delay)
+}
+
+/// Consecutive failed reconciles per pool, by UID: a pool deleted and made again under the same
+/// name starts over. A success clears a pool's count; the count of a pool that stopped failing
+/// without a success (deleted, or changed into an invalid spec, which is not retried) is
+/// forgotten once it has not failed for [`FORGET_FAILURES_AFTER`], so the map holds only pools
+/// failing now.
+#[derive(Debug, Default)]
+struct Failures(HashMap<String, (u32, Instant)>);
+
+/// How long a failure count outlives its last failure: twice the longest retry delay, so a
+/// pool still failing is always retried before its count could be forgotten.
+pub const FORGET_FAILURES_AFTER: Duration = BACKOFF_MAX.saturating_mul(2);
+
+impl Failures {
+    /// Counts a failure of pool `id` at `now` and returns its consecutive count (1-based).
+    fn record(&mut self, id: &str, now: Instant) -> u32 {
+        self.0
+            .retain(|_, (_, last)| now.saturating_duration_since(*last) < FORGET_FAILURES_AFTER);
+        let (count, last) = self.0.entry(id.to_owned()).or_insert((0, now));
+        *count = count.saturating_add(1);
+        *last = now;
+        *count
+    }
+
+    /// Forgets pool `id`'s failures (it reconciled).
+    fn clear(&mut self, id: &str) {
+        self.0.remove(id);
+    }
+
+    /// Pools with a failure count.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// A pool's identity for [`Failures`]: its UID (its `namespace/name` before the API server has
+/// given it one).
+fn pool_id(pool: &PythonSandboxPool) -> String {
+    pool.uid().unwrap_or_else(|| key(pool))
 }
 
 /// The delay before retry number `attempt` (1-based).
@@ -596,6 +632,32 @@ mod tests {
         assert_eq!(backoff(4), Duration::from_secs(40));
         assert_eq!(backoff(7), Duration::from_secs(300));
         assert_eq!(backoff(u32::MAX), Duration::from_secs(300));
+    }
+
+    #[test]
+    fn failures_count_per_pool_and_are_forgotten_when_a_pool_stops_failing() {
+        let start = Instant::now();
+        let mut failures = Failures::default();
+        assert_eq!(failures.record("uid-a", start), 1);
+        assert_eq!(failures.record("uid-a", start + BACKOFF_BASE), 2);
+        assert_eq!(failures.record("uid-b", start + BACKOFF_BASE), 1);
+        failures.clear("uid-b");
+        assert_eq!(failures.len(), 1);
+        // A pool retried at the longest delay keeps counting.
+        let mut now = start + BACKOFF_BASE;
+        for attempt in 3..=6 {
+            now += BACKOFF_MAX;
+            assert_eq!(failures.record("uid-a", now), attempt);
+        }
+        // uid-a was deleted after its last failure: another pool's failure long after drops it.
+        now += FORGET_FAILURES_AFTER;
+        assert_eq!(failures.record("uid-c", now), 1);
+        assert_eq!(failures.len(), 1);
+        assert_eq!(
+            failures.record("uid-a", now),
+            1,
+            "a pool forgotten starts over"
+        );
     }
 
     #[test]
