@@ -16,6 +16,7 @@
 
 pub mod admin;
 pub mod certs;
+pub mod cli;
 pub mod controller;
 pub mod http_server;
 pub mod lease;
