@@ -17,7 +17,15 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
         let response = route(&request, &metrics);
         async move { response }
     };
-    crate::http_server::serve(listener, "admin", |stream| async { Ok(stream) }, handle).await;
+    let limits = crate::http_server::Limits::default();
+    crate::http_server::serve(
+        listener,
+        "admin",
+        limits,
+        |stream| async { Ok(stream) },
+        handle,
+    )
+    .await;
 }
 
 fn route(request: &Request<Incoming>, metrics: &Metrics) -> Response<Full<Bytes>> {

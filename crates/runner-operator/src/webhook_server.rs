@@ -268,7 +268,8 @@ pub async fn serve<P: PoolLookup + Send + 'static>(
         async move { route(request, &*pools, &config).await }
     };
     let handshake = move |stream| acceptor.accept(stream);
-    crate::http_server::serve(listener, "webhook TLS", handshake, handle).await;
+    let limits = crate::http_server::Limits::default();
+    crate::http_server::serve(listener, "webhook TLS", limits, handshake, handle).await;
 }
 
 async fn route(
