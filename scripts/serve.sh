@@ -17,6 +17,11 @@ standard | scientific) ;;
 *) log "unknown runtime '$runtime' (standard or scientific)" && exit 2 ;;
 esac
 stage "CPython for WASI ($runtime)" ensure_python_wasi "$runtime"
-stage "cargo build runner-node" cargo build --quiet --locked -p runner-node --manifest-path "$REPO_ROOT/Cargo.toml"
-log "starting runner-node (Ctrl-C stops it)"
+# Cargo's own progress shows through the long first build.
+stage "cargo build runner-node" cargo build --locked -p runner-node --manifest-path "$REPO_ROOT/Cargo.toml"
+# A server started here answers this machine only: runner-node's own default (0.0.0.0) is for
+# images and pods. RUNNER_HOST=0.0.0.0 (or --host) serves the network, without a token unless
+# --auth-token-file is given.
+export RUNNER_HOST="${RUNNER_HOST:-127.0.0.1}"
+log "starting runner-node on $RUNNER_HOST (Ctrl-C stops it)"
 exec "$CARGO_TARGET_DIR/debug/runner-node" "$@"
