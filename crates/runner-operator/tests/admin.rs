@@ -59,21 +59,6 @@ async fn server(
     (addr, task)
 }
 
-/// `GET /` on a new connection: the answer, or `None` when the connection was reset.
-async fn try_get(addr: std::net::SocketAddr) -> Option<String> {
-    let mut stream = TcpStream::connect(addr).await.ok()?;
-    stream
-        .write_all(b"GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
-        .await
-        .ok()?;
-    let mut answer = String::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut answer))
-        .await
-        .ok()?
-        .ok()?;
-    Some(answer)
-}
-
 /// Reads until the server closes the connection, or `wait` passes (then `None`).
 async fn closed_within(stream: &mut TcpStream, wait: Duration) -> Option<Vec<u8>> {
     let mut seen = Vec::new();
@@ -128,9 +113,9 @@ async fn connections_past_the_limit_are_closed_and_the_server_keeps_serving() {
     let mut answered = false;
     for _ in 0..50 {
         // Until the server sees the close, a new connection may still be refused (reset).
-        if try_get(addr)
+        if common::try_http_get(addr, "/health")
             .await
-            .is_some_and(|r| r.starts_with("HTTP/1.1 200"))
+            .is_ok_and(|r| r.starts_with("HTTP/1.1 200"))
         {
             answered = true;
             break;

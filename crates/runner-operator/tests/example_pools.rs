@@ -215,14 +215,7 @@ fn packages_mount_the_claim_and_pre_import_what_the_comment_says() {
     let env: Vec<_> = container.env.iter().flatten().collect();
     let preimport = env.iter().find(|v| v.name == "RUNNER_PREIMPORT").unwrap();
     assert_eq!(preimport.value.as_deref(), Some("networkx,tabulate"));
-    let volume = children
-        .workload
-        .pod_spec()
-        .volumes
-        .iter()
-        .flatten()
-        .find(|v| v.name == "packages")
-        .unwrap();
+    let volume = common::volume(&children.workload, "packages");
     let claim = volume.persistent_volume_claim.as_ref().unwrap();
     assert_eq!(
         (claim.claim_name.as_str(), claim.read_only),

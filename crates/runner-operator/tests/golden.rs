@@ -187,13 +187,7 @@ fn the_runtime_picks_the_image_and_the_default_memory_unless_the_pool_says() {
 }
 
 fn pod_spec_volume_limit(workload: &Workload, name: &str) -> Option<String> {
-    let template = match workload {
-        Workload::Deployment(d) => &d.spec.as_ref().unwrap().template,
-        Workload::DaemonSet(d) => &d.spec.as_ref().unwrap().template,
-    };
-    let volumes = template.spec.as_ref()?.volumes.as_ref()?;
-    let volume = volumes.iter().find(|v| v.name == name)?;
-    volume
+    common::volume(workload, name)
         .empty_dir
         .as_ref()?
         .size_limit
@@ -256,13 +250,7 @@ fn pool_with_packages_mounts_them_read_only_and_waits_for_the_snapshot() {
     // An image volume instead of a claim; no pre-imports, no RUNNER_PREIMPORT.
     let from_image = pool_with_image();
     let children = resources::desired(&from_image, &settings()).unwrap();
-    let volume = pod_spec(&children)
-        .volumes
-        .as_ref()
-        .unwrap()
-        .iter()
-        .find(|v| v.name == "packages")
-        .unwrap();
+    let volume = common::volume(&children.workload, "packages");
     let image = volume.image.as_ref().expect("an image volume");
     assert_eq!(
         image.reference.as_deref(),

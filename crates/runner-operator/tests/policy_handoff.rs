@@ -74,13 +74,6 @@ fn data_mounts_point_where_the_pod_mounts_the_data() {
         .find(|m| std::path::Path::new(&m.mount_path) == mount.host_path)
         .expect("the runner container mounts the data mount's folder");
     assert_eq!(volume_mount.read_only, Some(true));
-    let volume = children
-        .workload
-        .pod_spec()
-        .volumes
-        .iter()
-        .flatten()
-        .find(|v| v.name == volume_mount.name)
-        .expect("a volume behind the mount");
+    let volume = common::volume(&children.workload, &volume_mount.name);
     assert_eq!(volume.config_map.as_ref().unwrap().name, "my-data");
 }
