@@ -53,12 +53,15 @@ class RunnerNode:
     # Loopback, a free port, and JSON logs: the "listening" line carries the address.
     FLAGS = ("--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--log-format", "json")
 
-    def __init__(self, command=None, args=(), runtime="standard"):
+    def __init__(self, command=None, args=(), runtime="standard", flags=FLAGS, env=None):
         """Starts `command` (default: the freshly built binary serving `runtime`, with `args`)
-        with FLAGS added."""
+        with `flags` added (FLAGS unless a test must leave one out), in `env` (this process's
+        environment when None)."""
         if command is None:
             command = [str(runner_binary()), "--python-dir", python_dir(runtime), *args]
-        self.process = subprocess.Popen([*command, *self.FLAGS], stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [*command, *flags], stdout=subprocess.PIPE, text=True, env=env
+        )
         self.logs: queue.Queue = queue.Queue()
         threading.Thread(target=self._read_logs, daemon=True).start()
         self.url = f"http://{self._wait_listening()}"
@@ -114,8 +117,8 @@ def start_runner():
     test); the `runner` fixture is the one to use unless a test needs its own."""
     servers = []
 
-    def start(command=None, args=(), runtime="standard"):
-        servers.append(RunnerNode(command, args, runtime))
+    def start(command=None, args=(), runtime="standard", **options):
+        servers.append(RunnerNode(command, args, runtime, **options))
         return servers[-1]
 
     yield start

@@ -127,25 +127,11 @@ def test_serve_sh_starts_a_server_that_answers(start_runner):
         assert response.read() == b"ok"
 
 
-def test_serve_sh_listens_on_loopback_unless_told_otherwise():
+def test_serve_sh_listens_on_loopback_unless_told_otherwise(start_runner):
     """A laptop's server is not offered to its network: serve.sh binds 127.0.0.1 unless
     RUNNER_HOST (or --host) says otherwise."""
     env = {k: v for k, v in os.environ.items() if k != "RUNNER_HOST"}
-    process = subprocess.Popen(
-        ["bash", str(REPO / "scripts/serve.sh"), "--port", "0", "--admin-port", "0",
-         "--log-format", "json"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
-    )  # fmt: skip
-    try:
-        for line in process.stdout:
-            if not line.startswith("{"):
-                continue  # serve.sh's own progress lines
-            fields = json.loads(line)["fields"]
-            if fields.get("message") == "runner-node listening":
-                assert fields["addr"].startswith("127.0.0.1:"), fields
-                break
-        else:
-            pytest.fail(f"serve.sh exited ({process.wait()}) before listening")
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
+    # The usual test flags but --host.
+    flags = ["--port", "0", "--admin-port", "0", "--log-format", "json"]
+    server = start_runner(["bash", str(REPO / "scripts/serve.sh")], flags=flags, env=env)
+    assert server.url.startswith("http://127.0.0.1:"), server.url
