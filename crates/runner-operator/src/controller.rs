@@ -14,8 +14,7 @@ use futures_util::StreamExt;
 use k8s_openapi::Resource as _;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Service};
-use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, Preconditions};
@@ -30,12 +29,13 @@ use tokio::net::TcpListener;
 use tracing::{info, warn};
 
 use crate::admin;
+use crate::cache::{self, Cache, Cached};
 use crate::lease::LeaseLock;
 use crate::metrics::Metrics;
-use crate::ownership;
 use crate::resources::{self, Settings, Workload};
 use crate::status::{self, MissingSource, Observed};
 use crate::{Error, FIELD_MANAGER, Result};
+use crate::{drift, ownership};
 
 /// How often an unchanged, healthy pool is looked at again; watches on the children catch
 /// every real change sooner, this only bounds drift nobody reported.
@@ -60,18 +60,22 @@ pub struct Context {
     pub settings: Settings,
     /// Reconcile counters, shared with the admin port.
     pub metrics: Arc<Metrics>,
+    /// The children as the watches last saw them.
+    pub cache: Cache,
     /// Consecutive failures per pool, for the backoff.
     failures: Mutex<Failures>,
 }
 
 impl Context {
-    /// A context whose Events are reported as `reporter`.
-    pub fn new(client: Client, settings: Settings, reporter: Reporter) -> Self {
+    /// A context whose Events are reported as `reporter` and whose children are read from
+    /// `cache`.
+    pub fn new(client: Client, settings: Settings, reporter: Reporter, cache: Cache) -> Self {
         Context {
             recorder: Recorder::new(client.clone(), reporter),
             client,
             settings,
             metrics: Arc::default(),
+            cache,
             failures: Mutex::default(),
         }
     }
@@ -229,7 +233,9 @@ pub async fn run(client: Client, options: Options) -> Result<()> {
         controller: FIELD_MANAGER.into(),
         instance: std::env::var("POD_NAME").ok(),
     };
-    let ctx = Arc::new(Context::new(client.clone(), settings, reporter));
+    let ns = namespace.as_deref();
+    let (cache, watches) = cache::watch(&client, ns);
+    let ctx = Arc::new(Context::new(client.clone(), settings, reporter, cache));
     // Health is served while waiting for the Lease too: a standby replica is healthy.
     let admin = tokio::spawn(admin::serve(listener, ctx.metrics.clone()));
     // Every replica answers the webhook, leader or standby: the Service picks any ready one.
@@ -267,22 +273,12 @@ pub async fn run(client: Client, options: Options) -> Result<()> {
             std::future::pending::<()>().await;
         }
     };
-    // Only children the operator made are watched, not every ConfigMap in the cluster.
-    let owned = watcher::Config::default().labels(&format!(
-        "{}={}",
-        resources::labels::MANAGED_BY,
-        FIELD_MANAGER
-    ));
-    let ns = namespace.as_deref();
     info!(namespace = ns.unwrap_or("<all>"), "controller starting");
-    Controller::new(pools, watcher::Config::default().any_semantic())
-        .owns(scoped::<ConfigMap>(&client, ns), owned.clone())
-        .owns(scoped::<Deployment>(&client, ns), owned.clone())
-        .owns(scoped::<DaemonSet>(&client, ns), owned.clone())
-        .owns(scoped::<Service>(&client, ns), owned.clone())
-        .owns(scoped::<NetworkPolicy>(&client, ns), owned.clone())
-        .owns(scoped::<PodDisruptionBudget>(&client, ns), owned.clone())
-        .owns(scoped::<HorizontalPodAutoscaler>(&client, ns), owned)
+    watches
+        .attach(Controller::new(
+            pools,
+            watcher::Config::default().any_semantic(),
+        ))
         .shutdown_on_signal()
         .graceful_shutdown_on(leadership_lost)
         .run(reconcile, error_policy, ctx)
@@ -329,37 +325,42 @@ async fn apply_children(
         .ok_or(Error::MissingMetadata("namespace"))?;
     let children = resources::desired(pool, &ctx.settings)?;
     let name = pool.name_any();
-    let client = &ctx.client;
+    let writer = Writer {
+        ctx,
+        namespace: &namespace,
+        pool,
+    };
 
-    apply(ns_api(client, &namespace), &children.config_map, pool).await?;
-    apply(ns_api(client, &namespace), &children.network_policy, pool).await?;
-    apply(ns_api(client, &namespace), &children.service, pool).await?;
+    writer.apply(&children.config_map).await?;
+    writer.apply(&children.network_policy).await?;
+    writer.apply(&children.service).await?;
     let observed = match &children.workload {
         Workload::Deployment(deployment) => {
-            let api = ns_api::<Deployment>(client, &namespace);
-            let existing = claim(&api, &name, pool).await?;
+            let existing = writer.stored::<Deployment>(&name).await?;
             if let (Some(existing), Some(_)) = (&existing, &children.hpa) {
-                hand_replicas_over(&api, existing).await?;
+                hand_replicas_over(&writer.api(), existing).await?;
             }
-            let applied = server_side_apply(&api, deployment.as_ref()).await?;
-            remove::<DaemonSet>(client, &namespace, &name, pool).await?;
+            let applied = writer
+                .apply_over(deployment.as_ref(), existing.as_deref())
+                .await?;
+            writer.remove::<DaemonSet>(&name).await?;
             Observed::deployment(&applied)
         }
         Workload::DaemonSet(daemon_set) => {
-            let applied = apply(ns_api(client, &namespace), daemon_set.as_ref(), pool).await?;
-            remove::<Deployment>(client, &namespace, &name, pool).await?;
+            let applied = writer.apply(daemon_set.as_ref()).await?;
+            writer.remove::<Deployment>(&name).await?;
             Observed::daemon_set(&applied)
         }
     };
     match &children.pdb {
-        Some(pdb) => drop(apply(ns_api(client, &namespace), pdb, pool).await?),
-        None => remove::<PodDisruptionBudget>(client, &namespace, &name, pool).await?,
+        Some(pdb) => drop(writer.apply(pdb).await?),
+        None => writer.remove::<PodDisruptionBudget>(&name).await?,
     }
     match &children.hpa {
-        Some(hpa) => drop(apply(ns_api(client, &namespace), hpa, pool).await?),
-        None => remove::<HorizontalPodAutoscaler>(client, &namespace, &name, pool).await?,
+        Some(hpa) => drop(writer.apply(hpa).await?),
+        None => writer.remove::<HorizontalPodAutoscaler>(&name).await?,
     }
-    let missing = missing_sources(pool, client, &namespace).await?;
+    let missing = missing_sources(pool, &ctx.client, &namespace).await?;
     Ok((observed, missing))
 }
 
@@ -391,12 +392,12 @@ async fn missing_sources(
     for (kind, source, used_by) in data.chain(packages) {
         let action = || format!("read {kind} {source} of {used_by}");
         let found = if kind == ConfigMap::KIND {
-            ns_api::<ConfigMap>(client, namespace)
+            Api::<ConfigMap>::namespaced(client.clone(), namespace)
                 .get_metadata_opt(source)
                 .await
                 .map(|o| o.is_some())
         } else {
-            ns_api::<PersistentVolumeClaim>(client, namespace)
+            Api::<PersistentVolumeClaim>::namespaced(client.clone(), namespace)
                 .get_metadata_opt(source)
                 .await
                 .map(|o| o.is_some())
@@ -456,42 +457,104 @@ async fn hand_replicas_over(api: &Api<Deployment>, existing: &Deployment) -> Res
     Ok(())
 }
 
-fn ns_api<K>(client: &Client, namespace: &str) -> Api<K>
-where
-    K: Resource<Scope = kube::core::NamespaceResourceScope, DynamicType = ()>,
-{
-    Api::namespaced(client.clone(), namespace)
+/// Writes one pool's children: reads them from the cache, applies what drifted, deletes what
+/// the spec no longer wants.
+struct Writer<'a> {
+    ctx: &'a Context,
+    namespace: &'a str,
+    pool: &'a PythonSandboxPool,
 }
 
-/// Applies `object` once [`claim`] has made sure the pool may write over what is stored.
-async fn apply<K>(api: Api<K>, object: &K, pool: &PythonSandboxPool) -> Result<K>
-where
-    K: Resource<DynamicType = ()> + Clone + Debug + Serialize + DeserializeOwned,
+/// What a child kind must be for the [`Writer`].
+trait Child:
+    Cached + Resource<Scope = kube::core::NamespaceResourceScope> + Debug + Serialize + DeserializeOwned
 {
-    let name = object.meta().name.clone().unwrap_or_default();
-    claim(&api, &name, pool).await?;
-    server_side_apply(&api, object).await
 }
 
-/// Reads the stored object `name`, if any, and fails with [`Error::NotOwned`] unless the pool
-/// may write over it (see [`ownership::claim`]).
-async fn claim<K>(api: &Api<K>, name: &str, pool: &PythonSandboxPool) -> Result<Option<K>>
-where
-    K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned,
+impl<K> Child for K where
+    K: Cached
+        + Resource<Scope = kube::core::NamespaceResourceScope>
+        + Debug
+        + Serialize
+        + DeserializeOwned
 {
-    let kind = K::kind(&()).to_string();
-    let existing = api
-        .get_opt(name)
-        .await
-        .map_err(Error::kube(format!("read {kind} {name}")))?;
-    if let Some(existing) = &existing {
-        ownership::claim(existing.meta(), pool).map_err(|holder| Error::NotOwned {
-            kind,
-            name: name.to_string(),
-            holder,
-        })?;
+}
+
+impl Writer<'_> {
+    fn api<K: Child>(&self) -> Api<K> {
+        Api::namespaced(self.ctx.client.clone(), self.namespace)
     }
-    Ok(existing)
+
+    /// Applies `object` unless the stored child already holds it (see [`drift`]).
+    async fn apply<K: Child>(&self, object: &K) -> Result<K> {
+        let name = object.meta().name.clone().unwrap_or_default();
+        let existing = self.stored::<K>(&name).await?;
+        self.apply_over(object, existing.as_deref()).await
+    }
+
+    /// Applies `object` over `existing` (as [`Writer::stored`] returned it) unless `existing`
+    /// already holds it; the object as stored either way.
+    async fn apply_over<K: Child>(&self, object: &K, existing: Option<&K>) -> Result<K> {
+        let desired = drift::stamp(object.clone());
+        match existing {
+            Some(existing) if !drift::drifted(&desired, existing) => Ok(existing.clone()),
+            _ => server_side_apply(&self.api(), &desired).await,
+        }
+    }
+
+    /// The stored child `name`, if any, once made sure the pool may write over it (else
+    /// [`Error::NotOwned`], see [`ownership::claim`]). Read from the cache; a child the cache
+    /// does not hold is read from the API server, since it may exist without the operator's
+    /// labels or be newer than the cache.
+    async fn stored<K: Child>(&self, name: &str) -> Result<Option<Arc<K>>> {
+        let kind = K::kind(&()).to_string();
+        let existing = match self.ctx.cache.get::<K>(self.namespace, name) {
+            Some(cached) => Some(cached),
+            None => self
+                .api::<K>()
+                .get_opt(name)
+                .await
+                .map_err(Error::kube(format!("read {kind} {name}")))?
+                .map(Arc::new),
+        };
+        if let Some(existing) = &existing {
+            ownership::claim(existing.meta(), self.pool).map_err(|holder| Error::NotOwned {
+                kind,
+                name: name.to_string(),
+                holder,
+            })?;
+        }
+        Ok(existing)
+    }
+
+    /// Deletes the child `name` of kind `K` if the cache holds it and this pool controls it;
+    /// an object of that name that belongs to someone else is left alone.
+    async fn remove<K: Child>(&self, name: &str) -> Result<()> {
+        let Some(existing) = self.ctx.cache.get::<K>(self.namespace, name) else {
+            return Ok(());
+        };
+        if !ownership::controlled_by(existing.meta(), self.pool) {
+            return Ok(());
+        }
+        let action = || format!("delete {} {name}", K::kind(&()));
+        // The uid precondition makes sure a same-named object created meanwhile is not deleted.
+        let params = DeleteParams {
+            preconditions: Some(Preconditions {
+                uid: existing.uid(),
+                resource_version: None,
+            }),
+            ..DeleteParams::background()
+        };
+        match self.api::<K>().delete(name, &params).await {
+            Ok(_) => {
+                info!(pool = %key(self.pool), kind = K::kind(&()).as_ref(), "deleted child the spec no longer wants");
+                Ok(())
+            }
+            // Already gone: the cache had not seen the deletion yet.
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+            Err(e) => Err(Error::kube(action())(e)),
+        }
+    }
 }
 
 /// Server-side apply under [`FIELD_MANAGER`], forced: the operator is the one authority over
@@ -507,51 +570,15 @@ where
         .map_err(Error::kube(format!("apply {} {name}", K::kind(&()))))
 }
 
-/// Deletes the child `name` of kind `K` if it exists and this pool controls it; an object of
-/// that name that belongs to someone else is left alone.
-async fn remove<K>(
-    client: &Client,
-    namespace: &str,
-    name: &str,
-    pool: &PythonSandboxPool,
-) -> Result<()>
-where
-    K: Resource<Scope = kube::core::NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + Debug
-        + DeserializeOwned,
-{
-    let api = ns_api::<K>(client, namespace);
-    let action = || format!("delete {} {name}", K::kind(&()));
-    let Some(existing) = api.get_opt(name).await.map_err(Error::kube(action()))? else {
-        return Ok(());
-    };
-    if !ownership::controlled_by(existing.meta(), pool) {
-        return Ok(());
-    }
-    // The uid precondition makes sure a same-named object created meanwhile is not deleted.
-    let params = DeleteParams {
-        preconditions: Some(Preconditions {
-            uid: existing.uid(),
-            resource_version: None,
-        }),
-        ..DeleteParams::background()
-    };
-    match api.delete(name, &params).await {
-        Ok(_) => {
-            info!(pool = %key(pool), kind = K::kind(&()).as_ref(), "deleted child the spec no longer wants");
-            Ok(())
-        }
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-        Err(e) => Err(Error::kube(action())(e)),
-    }
-}
-
+/// Writes the pool's status, unless the pool already reports exactly that.
 async fn write_status(
     pool: &PythonSandboxPool,
     ctx: &Context,
     status: PythonSandboxPoolStatus,
 ) -> Result<()> {
+    if pool.status.as_ref() == Some(&status) {
+        return Ok(());
+    }
     let namespace = pool
         .namespace()
         .ok_or(Error::MissingMetadata("namespace"))?;

@@ -3,6 +3,7 @@
 //! ```text
 //!  PythonSandboxPool ──watch──▶ reconcile ──▶ resources::desired()   (pure: pool in, objects out)
 //!        ▲                         │
+//!        │                         ├─▶ cache (watches) ─▶ drift: apply only what changed
 //!        │                         ├─▶ server-side apply, one field manager, owner references:
 //!        │                         │     ConfigMap (sandbox policy) · Deployment | DaemonSet ·
 //!        │                         │     Service · NetworkPolicy · [PodDisruptionBudget] · [HPA]
@@ -15,9 +16,11 @@
 //! and is tested against an in-memory API (see `tests/`).
 
 pub mod admin;
+pub mod cache;
 pub mod certs;
 pub mod cli;
 pub mod controller;
+pub mod drift;
 pub mod http_server;
 pub mod lease;
 pub mod metrics;

@@ -13,10 +13,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{FakeApi, pool, settings};
-use kube::runtime::events::Reporter;
+use common::{FakeApi, pool};
 use runner_operator::admin;
-use runner_operator::controller::{self, Context};
+use runner_operator::controller;
 use tokio::net::TcpListener;
 
 async fn scrape(addr: std::net::SocketAddr) -> String {
@@ -60,17 +59,14 @@ fn shape(text: &str) -> Vec<&str> {
 #[tokio::test]
 async fn counters_move_as_reconciles_happen() {
     let api = FakeApi::start();
-    let reporter = Reporter {
-        controller: "runner-operator".into(),
-        instance: Some("test".into()),
-    };
-    let ctx = Arc::new(Context::new(api.client(), settings(), reporter));
+    let ctx = api.context();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(admin::serve(listener, ctx.metrics.clone()));
     let reconcile = |pool| {
         let run = controller::reconcile(Arc::new(pool), ctx.clone());
         async {
+            api.settle(&ctx).await;
             tokio::time::timeout(Duration::from_secs(10), run)
                 .await
                 .expect("reconcile finished")
@@ -91,6 +87,9 @@ async fn counters_move_as_reconciles_happen() {
         .await
         .expect("reported, not retried");
     // An API failure: the controller's error policy counts it.
+    let mut scaled = api.pool("demo");
+    scaled.spec.replicas = Some(2);
+    api.update_pool(&scaled);
     api.fail_once("PATCH deployments/demo", 500);
     let error = reconcile(api.pool("demo")).await.unwrap_err();
     controller::error_policy(Arc::new(api.pool("demo")), &error, ctx.clone());

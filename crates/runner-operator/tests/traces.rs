@@ -5,9 +5,8 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{FakeApi, pool, settings};
-use kube::runtime::events::Reporter;
-use runner_operator::controller::{self, Context};
+use common::{FakeApi, pool};
+use runner_operator::controller;
 use runner_telemetry::Traces;
 use runner_telemetry::receiver::Receiver;
 use tracing_subscriber::layer::SubscriberExt;
@@ -22,11 +21,7 @@ async fn reconcile_spans_carry_the_pools_name_and_namespace() {
     let subscriber =
         tracing_subscriber::registry().with(runner_telemetry::layer(&provider, "runner-operator"));
     let api = FakeApi::start();
-    let reporter = Reporter {
-        controller: "runner-operator".into(),
-        instance: Some("test".into()),
-    };
-    let ctx = Arc::new(Context::new(api.client(), settings(), reporter));
+    let ctx = api.context();
     api.insert_pool(&pool("demo").build());
     {
         // This test's future runs on this thread, so its spans reach the subscriber.

@@ -32,12 +32,17 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::Client;
 use kube::client::Body;
+use kube::runtime::events::Reporter;
 use runner_api::pool::{
     Autoscaling, CallerRule, ConfigMapSource, DataMount, ImagePullPolicy, ImageSource, Packages,
     Placement, PoolMode, PvcSource, PythonSandboxPool, PythonSandboxPoolSpec, SandboxLimits,
     Scratch, Tracing,
 };
+use runner_operator::FIELD_MANAGER;
+use runner_operator::cache;
+use runner_operator::controller::Context;
 use runner_operator::resources::Settings;
+use runner_operator::resources::labels::MANAGED_BY;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -457,6 +462,49 @@ impl FakeApi {
                 (k.clone(), version.to_string())
             })
             .collect()
+    }
+
+    /// `kind/name` → resourceVersion of every stored object the operator made (labelled
+    /// `managed-by: runner-operator`): what its cache should hold once its watches caught up.
+    pub fn made_by_operator(&self) -> BTreeMap<String, String> {
+        let state = self.state.lock().unwrap();
+        state
+            .objects
+            .iter()
+            .filter(|(_, v)| v["metadata"]["labels"][MANAGED_BY] == FIELD_MANAGER)
+            .map(|(k, v)| {
+                let version = v["metadata"]["resourceVersion"].as_str().unwrap_or("");
+                (k.clone(), version.to_string())
+            })
+            .collect()
+    }
+
+    /// An operator context on this API, its cache filled by watches running in the background
+    /// (in namespace `apps`, where every test pool lives).
+    pub fn context(&self) -> Arc<Context> {
+        let reporter = Reporter {
+            controller: FIELD_MANAGER.into(),
+            instance: Some("test".into()),
+        };
+        let (cache, watches) = cache::watch(&self.client, Some("apps"));
+        tokio::spawn(watches.drive());
+        Arc::new(Context::new(self.client(), settings(), reporter, cache))
+    }
+
+    /// Waits until `ctx`'s cache holds every child as stored now, as the operator's cache does
+    /// between two changes.
+    pub async fn settle(&self, ctx: &Context) {
+        let wanted = self.made_by_operator();
+        for _ in 0..1000 {
+            if ctx.cache.versions() == wanted {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        panic!(
+            "the cache never caught up: it holds {:?}, the API {wanted:?}",
+            ctx.cache.versions()
+        );
     }
 
     /// Stores any object at `kind/name`, as another client would have created it.
