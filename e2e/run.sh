@@ -356,6 +356,40 @@ check_limits_edit() {
     client "$NS/client" limit http://minimal:3000 --max-timeout-ms 3000
 }
 
+# operator_metric NAME: the sum of the operator's series of metric NAME, read from its admin
+# port through a port-forward (its NetworkPolicy admits only monitoring).
+operator_metric() {
+    local forward value
+    kubectl -n python-sandbox port-forward deployment/python-sandbox 18080:8080 >/dev/null &
+    forward=$!
+    wait_until 60 "the operator's admin port" curl -sf localhost:18080/health
+    value="$(curl -sf localhost:18080/metrics | awk -v name="$1" '$1 == name || index($1, name "{") == 1 {s += $2} END {print s + 0}')"
+    kill "$forward" 2>/dev/null || true
+    wait "$forward" 2>/dev/null || true
+    echo "$value"
+}
+
+# more_than NAME COUNT: the operator's metric NAME is above COUNT.
+more_than() { [ "$(operator_metric "$1")" -gt "$2" ]; }
+
+# The operator compares children with its watch cache: a reconcile of a pool that changed
+# nothing applies nothing (no quantity the API server rewrote, no defaulted field counts as
+# drift), and a field of a child edited behind its back is put back.
+check_drift() {
+    local applies reconciles image field='.spec.template.spec.containers[0].image'
+    applies="$(operator_metric runner_operator_child_applies_total)"
+    reconciles="$(operator_metric runner_operator_reconciles_total)"
+    kubectl annotate pypool minimal e2e.sandbox.runner.dev/poke="$(date +%s)" --overwrite
+    wait_until 60 "a reconcile after the annotation" more_than runner_operator_reconciles_total "$reconciles"
+    [ "$(operator_metric runner_operator_child_applies_total)" = "$applies" ] ||
+        fail "the operator applied children although no pool changed ($applies applies before)"
+    image="$(kubectl get deployment minimal -o jsonpath="{$field}")"
+    kubectl set image deployment/minimal runner-node=registry.invalid/not-the-runner:1
+    wait_until "$TIMEOUT" "the operator to put the runner image back" is deployment/minimal "$field" "$image"
+    kubectl rollout status deployment/minimal --timeout="${TIMEOUT}s"
+    kubectl wait --for=condition=Ready pypool/minimal --timeout="${TIMEOUT}s"
+}
+
 # sink_saw HEX: the stand-in collector printed an export holding the bytes HEX.
 sink_saw() { kubectl -n monitoring logs otel-collector | grep -q "^export .*$1"; }
 
@@ -540,6 +574,7 @@ main() {
     step "scale" check_scale
     step "PerNode placement" check_per_node
     step "limits edit rolls the runners" check_limits_edit
+    step "no apply without drift; an edited child is put back" check_drift
     step "traced pool: spans reach its collector" check_tracing
     step "sidecar injection" check_sidecar
     step "deleting pools removes their children" check_delete

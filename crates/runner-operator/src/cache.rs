@@ -30,7 +30,9 @@ use crate::FIELD_MANAGER;
 use crate::resources::labels;
 
 /// A kind of child the cache holds.
-pub trait Cached: Resource<DynamicType = ()> + Clone + Sized + 'static {
+pub trait Cached:
+    Resource<DynamicType = ()> + k8s_openapi::Resource + Clone + Sized + 'static
+{
     /// This kind's store in `cache`.
     fn store(cache: &Cache) -> &Store<Self>;
 }
@@ -51,6 +53,10 @@ macro_rules! children {
         pub struct Watches {
             $($field: Changes<$kind>,)*
         }
+
+        /// The kind of every child, such as `Deployment`.
+        pub const KINDS: [&str; [$(stringify!($field)),*].len()] =
+            [$(<$kind as k8s_openapi::Resource>::KIND,)*];
 
         $(impl Cached for $kind {
             fn store(cache: &Cache) -> &Store<Self> {

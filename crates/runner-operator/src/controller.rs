@@ -498,7 +498,11 @@ impl Writer<'_> {
         let desired = drift::stamp(object.clone());
         match existing {
             Some(existing) if !drift::drifted(&desired, existing) => Ok(existing.clone()),
-            _ => server_side_apply(&self.api(), &desired).await,
+            _ => {
+                let applied = server_side_apply(&self.api(), &desired).await?;
+                self.ctx.metrics.applied(<K as k8s_openapi::Resource>::KIND);
+                Ok(applied)
+            }
         }
     }
 

@@ -6,9 +6,11 @@
 //! | `runner_operator_reconciles_total` | counter | reconciles started |
 //! | `runner_operator_reconcile_failures_total{kind}` | counter | reconciles that failed, by [`crate::Error::kind`] |
 //! | `runner_operator_reconcile_duration_seconds` | histogram | time one reconcile took, whichever way it ended |
+//! | `runner_operator_child_applies_total{kind}` | counter | children applied because they drifted (see [`crate::drift`]), by kind |
 //!
-//! The kinds a reconcile can fail with are created at zero, so a dashboard's `rate()` sees each
-//! series from the first scrape; label values come from the code, never from a pool.
+//! The kinds a reconcile can fail with and the kinds of children are created at zero, so a
+//! dashboard's `rate()` sees each series from the first scrape; label values come from the
+//! code, never from a pool.
 
 use std::time::Instant;
 
@@ -43,6 +45,7 @@ pub struct Metrics {
     reconciles: Counter,
     failures: Family<KindLabel, Counter>,
     duration: Histogram,
+    applies: Family<KindLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -63,9 +66,13 @@ impl Metrics {
             reconciles: Counter::default(),
             failures: Family::default(),
             duration,
+            applies: Family::default(),
         };
         for kind in RECONCILE_ERROR_KINDS {
             let _ = metrics.failures.get_or_create(&KindLabel { kind });
+        }
+        for kind in crate::cache::KINDS {
+            let _ = metrics.applies.get_or_create(&KindLabel { kind });
         }
         let r = &mut metrics.registry;
         r.register(
@@ -84,6 +91,11 @@ impl Metrics {
             Unit::Seconds,
             metrics.duration.clone(),
         );
+        r.register(
+            "runner_operator_child_applies",
+            "Children applied because they drifted from what the pool wants, by kind",
+            metrics.applies.clone(),
+        );
         metrics
     }
 
@@ -100,6 +112,16 @@ impl Metrics {
     /// Counts one failed reconcile, by [`crate::Error::kind`].
     pub fn failure(&self, kind: &'static str) {
         self.failures.get_or_create(&KindLabel { kind }).inc();
+    }
+
+    /// Counts one apply of a child of `kind` (such as `Deployment`).
+    pub fn applied(&self, kind: &'static str) {
+        self.applies.get_or_create(&KindLabel { kind }).inc();
+    }
+
+    /// Applies of children of `kind` so far.
+    pub fn applies(&self, kind: &'static str) -> u64 {
+        self.applies.get_or_create(&KindLabel { kind }).get()
     }
 
     /// Reconciles started so far.
@@ -154,6 +176,7 @@ mod tests {
             "runner_operator_reconcile_failures_total{kind=\"invalid_spec\"} 0",
             "# TYPE runner_operator_reconcile_duration_seconds histogram",
             "runner_operator_reconcile_duration_seconds_count 1",
+            "runner_operator_child_applies_total{kind=\"HorizontalPodAutoscaler\"} 0",
         ] {
             assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
         }

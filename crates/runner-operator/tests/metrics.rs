@@ -100,6 +100,9 @@ async fn counters_move_as_reconciles_happen() {
     assert_eq!(sample(&after, kube_failures), 1.0);
     let invalid = r#"runner_operator_reconcile_failures_total{kind="invalid_spec"}"#;
     assert_eq!(sample(&after, invalid), 1.0);
+    // The Deployment was applied when made; the failed apply of the scaled pool is not counted.
+    let applies = r#"runner_operator_child_applies_total{kind="Deployment"}"#;
+    assert_eq!(sample(&after, applies), 1.0);
     let count = "runner_operator_reconcile_duration_seconds_count";
     assert_eq!(sample(&after, count), 3.0);
     let all = r#"runner_operator_reconcile_duration_seconds_bucket{le="+Inf"}"#;

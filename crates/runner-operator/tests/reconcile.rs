@@ -111,6 +111,11 @@ async fn an_unchanged_pool_costs_the_api_server_no_request() {
     );
     assert_eq!(h.api.versions(), before, "nothing changed");
     assert!(h.api.events().is_empty(), "no Event on success");
+    assert_eq!(
+        h.ctx.metrics.applies("Deployment"),
+        1,
+        "applied once, when created"
+    );
 }
 
 #[tokio::test]
