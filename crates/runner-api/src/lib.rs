@@ -8,6 +8,7 @@
 //! cheaply.
 
 pub mod environment;
+pub mod named;
 pub mod pod;
 pub mod policy;
 pub mod pool;

@@ -216,45 +216,23 @@ pub enum Status {
     Error,
 }
 
-/// How a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// The program ended by itself; see `exit_code`.
-    Completed,
-    /// The wall-time limit stopped the program.
-    Timeout,
-    /// The program ran out of memory: a memory grow was refused and the run did not succeed.
-    MemoryLimit,
-    /// Output reached its cap; the run was stopped there.
-    OutputLimit,
-    /// The program exhausted the WebAssembly stack (deep recursion in C code).
-    StackOverflow,
-    /// The run was cancelled (client gone, server shutting down).
-    Cancelled,
-}
-
-impl Outcome {
-    /// Every outcome, in declaration order.
-    pub const ALL: [Outcome; 6] = [
-        Outcome::Completed,
-        Outcome::Timeout,
-        Outcome::MemoryLimit,
-        Outcome::OutputLimit,
-        Outcome::StackOverflow,
-        Outcome::Cancelled,
-    ];
-
-    /// The name used on the wire, in logs and in metric labels.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Completed => "completed",
-            Outcome::Timeout => "timeout",
-            Outcome::MemoryLimit => "memory_limit",
-            Outcome::OutputLimit => "output_limit",
-            Outcome::StackOverflow => "stack_overflow",
-            Outcome::Cancelled => "cancelled",
-        }
+crate::named_enum! {
+    /// How a run ended.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Outcome {
+        /// The program ended by itself; see `exit_code`.
+        Completed = "completed",
+        /// The wall-time limit stopped the program.
+        Timeout = "timeout",
+        /// The program ran out of memory: a memory grow was refused and the run did not succeed.
+        MemoryLimit = "memory_limit",
+        /// Output reached its cap; the run was stopped there.
+        OutputLimit = "output_limit",
+        /// The program exhausted the WebAssembly stack (deep recursion in C code).
+        StackOverflow = "stack_overflow",
+        /// The run was cancelled (client gone, server shutting down).
+        Cancelled = "cancelled",
     }
 }
 
@@ -274,79 +252,43 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
-/// Stable error codes, each with one HTTP status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// 400: the body is not JSON.
-    InvalidJson,
-    /// 400: the JSON does not describe a run (wrong type, missing `code`, bad value).
-    InvalidRequest,
-    /// 400: the JSON names a field the contract does not have.
-    UnknownField,
-    /// 401: a token is configured and the request did not carry it.
-    Unauthorized,
-    /// 404: no such endpoint.
-    NotFound,
-    /// 405: the endpoint exists but not with this method.
-    MethodNotAllowed,
-    /// 408: the client took longer than the server allows to send the request body.
-    RequestTimeout,
-    /// 413: the body is larger than the server accepts.
-    PayloadTooLarge,
-    /// 415: the body is not `application/json`.
-    UnsupportedMediaType,
-    /// 422: a requested limit exceeds the server's maximum.
-    LimitExceeded,
-    /// 422: the request passes an environment variable the policy does not allow.
-    EnvNotAllowed,
-    /// 503: every run slot is busy and the queue wait ran out.
-    Overloaded,
-    /// 503: the server is shutting down.
-    Draining,
-    /// 500: a bug in the server.
-    Internal,
+crate::named_enum! {
+    /// Stable error codes, each with one HTTP status.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ErrorCode {
+        /// 400: the body is not JSON.
+        InvalidJson = "invalid_json",
+        /// 400: the JSON does not describe a run (wrong type, missing `code`, bad value).
+        InvalidRequest = "invalid_request",
+        /// 400: the JSON names a field the contract does not have.
+        UnknownField = "unknown_field",
+        /// 401: a token is configured and the request did not carry it.
+        Unauthorized = "unauthorized",
+        /// 404: no such endpoint.
+        NotFound = "not_found",
+        /// 405: the endpoint exists but not with this method.
+        MethodNotAllowed = "method_not_allowed",
+        /// 408: the client took longer than the server allows to send the request body.
+        RequestTimeout = "request_timeout",
+        /// 413: the body is larger than the server accepts.
+        PayloadTooLarge = "payload_too_large",
+        /// 415: the body is not `application/json`.
+        UnsupportedMediaType = "unsupported_media_type",
+        /// 422: a requested limit exceeds the server's maximum.
+        LimitExceeded = "limit_exceeded",
+        /// 422: the request passes an environment variable the policy does not allow.
+        EnvNotAllowed = "env_not_allowed",
+        /// 503: every run slot is busy and the queue wait ran out.
+        Overloaded = "overloaded",
+        /// 503: the server is shutting down.
+        Draining = "draining",
+        /// 500: a bug in the server.
+        Internal = "internal",
+    }
 }
 
 impl ErrorCode {
-    /// Every error code, in declaration order.
-    pub const ALL: [ErrorCode; 14] = [
-        ErrorCode::InvalidJson,
-        ErrorCode::InvalidRequest,
-        ErrorCode::UnknownField,
-        ErrorCode::Unauthorized,
-        ErrorCode::NotFound,
-        ErrorCode::MethodNotAllowed,
-        ErrorCode::RequestTimeout,
-        ErrorCode::PayloadTooLarge,
-        ErrorCode::UnsupportedMediaType,
-        ErrorCode::LimitExceeded,
-        ErrorCode::EnvNotAllowed,
-        ErrorCode::Overloaded,
-        ErrorCode::Draining,
-        ErrorCode::Internal,
-    ];
-
-    /// The name used on the wire and in metric labels.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidJson => "invalid_json",
-            ErrorCode::InvalidRequest => "invalid_request",
-            ErrorCode::UnknownField => "unknown_field",
-            ErrorCode::Unauthorized => "unauthorized",
-            ErrorCode::NotFound => "not_found",
-            ErrorCode::MethodNotAllowed => "method_not_allowed",
-            ErrorCode::RequestTimeout => "request_timeout",
-            ErrorCode::PayloadTooLarge => "payload_too_large",
-            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
-            ErrorCode::LimitExceeded => "limit_exceeded",
-            ErrorCode::EnvNotAllowed => "env_not_allowed",
-            ErrorCode::Overloaded => "overloaded",
-            ErrorCode::Draining => "draining",
-            ErrorCode::Internal => "internal",
-        }
-    }
-
     /// The HTTP status this code is answered with.
     pub fn http_status(self) -> u16 {
         match self {

@@ -8,34 +8,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::policy::defaults;
 
-/// Which interpreter build the runners serve.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Runtime {
-    /// CPython and its standard library.
-    #[default]
-    Standard,
-    /// CPython with numpy and pandas compiled in and imported into the snapshot.
-    Scientific,
+crate::named_enum! {
+    /// Which interpreter build the runners serve.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Runtime {
+        /// CPython and its standard library.
+        #[default]
+        Standard = "standard",
+        /// CPython with numpy and pandas compiled in and imported into the snapshot.
+        Scientific = "scientific",
+    }
 }
 
 impl Runtime {
-    /// Every runtime, in the order the docs list them.
-    pub const ALL: [Runtime; 2] = [Runtime::Standard, Runtime::Scientific];
-
-    /// The name in BUILD-INFO, in a pool and in `/v1/environment`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Runtime::Standard => "standard",
-            Runtime::Scientific => "scientific",
-        }
-    }
-
-    /// The runtime called `name`, if there is one.
-    pub fn from_name(name: &str) -> Option<Runtime> {
-        Runtime::ALL.into_iter().find(|r| r.as_str() == name)
-    }
-
     /// Memory limit of a run that names none, in MiB: numpy and pandas need room beyond the
     /// heap their snapshot already holds.
     pub fn default_memory_mb(self) -> u64 {

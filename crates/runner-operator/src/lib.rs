@@ -102,21 +102,58 @@ pub enum Error {
     },
 }
 
+runner_api::named_enum! {
+    /// The kind of an [`Error`]: one per variant, named for metric labels and logs.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum ErrorKind {
+        /// [`Error::InvalidSpec`].
+        InvalidSpec = "invalid_spec",
+        /// [`Error::Kube`].
+        Kube = "kube",
+        /// [`Error::NotOwned`].
+        NotOwned = "not_owned",
+        /// [`Error::MissingMetadata`].
+        MissingMetadata = "missing_metadata",
+        /// [`Error::Serialize`].
+        Serialize = "serialize",
+        /// [`Error::Listen`].
+        Listen = "listen",
+        /// [`Error::LeadershipLost`].
+        LeadershipLost = "leadership_lost",
+        /// [`Error::Certificate`].
+        Certificate = "certificate",
+    }
+}
+
+impl ErrorKind {
+    /// Whether a reconcile can end with this kind; the others stop the process instead.
+    pub fn fails_a_reconcile(self) -> bool {
+        match self {
+            ErrorKind::InvalidSpec
+            | ErrorKind::Kube
+            | ErrorKind::NotOwned
+            | ErrorKind::MissingMetadata
+            | ErrorKind::Serialize => true,
+            ErrorKind::Listen | ErrorKind::LeadershipLost | ErrorKind::Certificate => false,
+        }
+    }
+}
+
 /// The operator's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// A short, fixed label for metrics and logs.
-    pub fn kind(&self) -> &'static str {
+    /// What kind of error this is, for metrics and logs.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::InvalidSpec(_) => "invalid_spec",
-            Error::Kube { .. } => "kube",
-            Error::NotOwned { .. } => "not_owned",
-            Error::MissingMetadata(_) => "missing_metadata",
-            Error::Serialize { .. } => "serialize",
-            Error::Listen { .. } => "listen",
-            Error::LeadershipLost => "leadership_lost",
-            Error::Certificate(_) => "certificate",
+            Error::InvalidSpec(_) => ErrorKind::InvalidSpec,
+            Error::Kube { .. } => ErrorKind::Kube,
+            Error::NotOwned { .. } => ErrorKind::NotOwned,
+            Error::MissingMetadata(_) => ErrorKind::MissingMetadata,
+            Error::Serialize { .. } => ErrorKind::Serialize,
+            Error::Listen { .. } => ErrorKind::Listen,
+            Error::LeadershipLost => ErrorKind::LeadershipLost,
+            Error::Certificate(_) => ErrorKind::Certificate,
         }
     }
 

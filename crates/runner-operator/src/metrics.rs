@@ -20,18 +20,10 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
 
+use crate::ErrorKind;
+
 /// The `Content-Type` of [`Metrics::render`]'s output.
 pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
-
-/// The [`crate::Error::kind`]s a reconcile can end with; each gets a series at zero. (The
-/// other kinds, such as `listen`, stop the process rather than fail a reconcile.)
-pub const RECONCILE_ERROR_KINDS: [&str; 5] = [
-    "invalid_spec",
-    "kube",
-    "not_owned",
-    "missing_metadata",
-    "serialize",
-];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KindLabel {
@@ -68,8 +60,10 @@ impl Metrics {
             duration,
             applies: Family::default(),
         };
-        for kind in RECONCILE_ERROR_KINDS {
-            let _ = metrics.failures.get_or_create(&KindLabel { kind });
+        for kind in ErrorKind::ALL.into_iter().filter(|k| k.fails_a_reconcile()) {
+            let _ = metrics.failures.get_or_create(&KindLabel {
+                kind: kind.as_str(),
+            });
         }
         for kind in crate::cache::KINDS {
             let _ = metrics.applies.get_or_create(&KindLabel { kind });
@@ -110,7 +104,8 @@ impl Metrics {
     }
 
     /// Counts one failed reconcile, by [`crate::Error::kind`].
-    pub fn failure(&self, kind: &'static str) {
+    pub fn failure(&self, kind: ErrorKind) {
+        let kind = kind.as_str();
         self.failures.get_or_create(&KindLabel { kind }).inc();
     }
 
@@ -130,7 +125,8 @@ impl Metrics {
     }
 
     /// Failures of one kind so far.
-    pub fn failures(&self, kind: &'static str) -> u64 {
+    pub fn failures(&self, kind: ErrorKind) -> u64 {
+        let kind = kind.as_str();
         self.failures.get_or_create(&KindLabel { kind }).get()
     }
 
@@ -166,8 +162,8 @@ mod tests {
     fn names_follow_prometheus_conventions() {
         let metrics = Metrics::default();
         drop(metrics.reconcile());
-        metrics.failure("kube");
-        metrics.failure("kube");
+        metrics.failure(ErrorKind::Kube);
+        metrics.failure(ErrorKind::Kube);
         let text = metrics.render();
         for line in [
             "# TYPE runner_operator_reconciles_total counter",

@@ -19,7 +19,7 @@ async fn serves_health_and_metrics() {
     let addr = listener.local_addr().unwrap();
     let metrics = Arc::new(Metrics::default());
     drop(metrics.reconcile());
-    metrics.failure("kube");
+    metrics.failure(runner_operator::ErrorKind::Kube);
     let server = tokio::spawn(admin::serve(listener, metrics));
 
     let health = common::http_get(addr, "/health").await;

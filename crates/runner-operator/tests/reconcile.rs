@@ -9,8 +9,8 @@ use std::time::Duration;
 use common::{FakeApi, pool};
 use kube::runtime::controller::Action;
 use runner_api::pool::PythonSandboxPool;
-use runner_operator::Error;
 use runner_operator::controller::{self, Context};
+use runner_operator::{Error, ErrorKind};
 use serde_json::{Value, json};
 
 /// Each test gets its own API and operator context; a reconcile that hangs fails the test.
@@ -489,7 +489,7 @@ async fn invalid_spec_reports_degraded_and_an_event_and_applies_nothing() {
     assert_eq!(events[0]["regarding"]["name"], "bad");
     let note = events[0]["note"].as_str().unwrap();
     assert!(note.contains("scratch.perRun"), "{note}");
-    assert_eq!(h.ctx.metrics.failures("invalid_spec"), 1);
+    assert_eq!(h.ctx.metrics.failures(ErrorKind::InvalidSpec), 1);
 
     // The status write triggers another reconcile of the unchanged pool: it sends nothing
     // and publishes no second Event.
@@ -523,7 +523,7 @@ async fn apply_failure_is_degraded_and_retried_with_backoff() {
     let second = controller::error_policy(pool.clone(), &error, h.ctx.clone());
     assert_eq!(first, Action::requeue(Duration::from_secs(5)));
     assert_eq!(second, Action::requeue(Duration::from_secs(10)));
-    assert_eq!(h.ctx.metrics.failures("kube"), 2);
+    assert_eq!(h.ctx.metrics.failures(ErrorKind::Kube), 2);
 
     // The next reconcile succeeds, clears Degraded and resets the backoff.
     h.reconcile_stored("demo").await;
