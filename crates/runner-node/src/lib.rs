@@ -214,6 +214,7 @@ impl Server {
         let admin = self.admin.map(|listener| {
             tokio::spawn(serve::serve(
                 listener,
+                "admin",
                 routes::admin_routes(state.metrics.clone()),
                 state.config.header_read_timeout(),
                 ADMIN_MAX_CONNECTIONS,
@@ -229,6 +230,7 @@ impl Server {
         };
         let serving = serve::serve(
             self.listener,
+            "api",
             routes::routes(state.clone()),
             state.config.header_read_timeout(),
             state.config.max_connections,

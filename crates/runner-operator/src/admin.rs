@@ -1,11 +1,13 @@
 //! The operator's admin port: `GET /health` for the kubelet and `GET /metrics` for Prometheus,
 //! apart from anything else so a NetworkPolicy can admit scrapers alone.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
+use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::net::TcpListener;
 
@@ -13,17 +15,19 @@ use crate::metrics::Metrics;
 
 /// Serves the admin endpoints on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
-    let handle = move |request: Request<Incoming>| {
+    let service = service_fn(move |request: Request<Incoming>| {
         let response = route(&request, &metrics);
-        async move { response }
-    };
-    let limits = crate::http_server::Limits::default();
-    crate::http_server::serve(
+        async move { Ok::<_, Infallible>(response) }
+    });
+    let plain = |stream| async { Ok(stream) };
+    let forever = std::future::pending();
+    runner_http::serve(
         listener,
         "admin",
-        limits,
-        |stream| async { Ok(stream) },
-        handle,
+        crate::HTTP_LIMITS,
+        plain,
+        service,
+        forever,
     )
     .await;
 }

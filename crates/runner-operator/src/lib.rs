@@ -21,7 +21,6 @@ pub mod certs;
 pub mod cli;
 pub mod controller;
 pub mod drift;
-pub mod http_server;
 pub mod lease;
 pub mod metrics;
 pub mod ownership;
@@ -33,6 +32,14 @@ pub mod webhook;
 pub mod webhook_server;
 
 use runner_api::pool::PythonSandboxPool;
+
+/// What the operator's HTTP servers (admin port, webhook) accept: headers (and the TLS
+/// handshake) within 10 s, since the API server and Prometheus send a request at once, and 256
+/// connections, far more than the API server's webhook calls and a few scrapers need.
+pub const HTTP_LIMITS: runner_http::Limits = runner_http::Limits {
+    header_read_timeout: std::time::Duration::from_secs(10),
+    max_connections: 256,
+};
 
 /// The field manager of every server-side apply the operator makes, so it owns exactly the
 /// fields it sets and a second apply of the same object changes nothing.

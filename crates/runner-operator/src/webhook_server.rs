@@ -7,6 +7,7 @@
 //! [`CertSource::External`] (cert-manager) a replica only reads the Secret, at the same times,
 //! and touches nothing else.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
+use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
@@ -262,14 +264,22 @@ pub async fn serve<P: PoolLookup + Send + 'static>(
     pools: Arc<P>,
     config: Arc<WebhookConfig>,
 ) {
-    let handle = move |request: Request<Incoming>| {
+    let service = service_fn(move |request: Request<Incoming>| {
         let pools = pools.clone();
         let config = config.clone();
-        async move { route(request, &*pools, &config).await }
-    };
+        async move { Ok::<_, Infallible>(route(request, &*pools, &config).await) }
+    });
     let handshake = move |stream| acceptor.accept(stream);
-    let limits = crate::http_server::Limits::default();
-    crate::http_server::serve(listener, "webhook TLS", limits, handshake, handle).await;
+    let forever = std::future::pending();
+    runner_http::serve(
+        listener,
+        "webhook TLS",
+        crate::HTTP_LIMITS,
+        handshake,
+        service,
+        forever,
+    )
+    .await;
 }
 
 async fn route(
