@@ -3,10 +3,10 @@
 //! This crate holds data only: the HTTP contract of `POST /run` ([`run`]) and
 //! `GET /v1/environment` ([`environment`]), the `PythonSandboxPool` custom resource ([`pool`]),
 //! the sandbox policy the operator writes and runner-node reads ([`policy`]), where things are
-//! in a runner pod ([`pod`]), and the interpreter builds a runner serves ([`runtime`]). It performs no I/O and pulls in no runtime
-//! or client, so every part of the project (server, operator, tests, clients) can depend on it
-//! cheaply.
-
+//! in a runner pod ([`pod`]), the interpreter builds a runner serves ([`runtime`]), and the
+//! enums with fixed names they are made of ([`named`]). It performs no I/O and pulls in no
+//! runtime or client, so every part of the project (server, operator, tests, clients) can
+//! depend on it cheaply.
 pub mod environment;
 pub mod named;
 pub mod pod;

@@ -23,6 +23,8 @@
 //!     guest_path: /data/datasets
 //! scratch_quota_bytes: 67108864
 //! ```
+//!
+//! Over 400 lines with its unit tests: the policy file's types, its parser and its checks.
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};

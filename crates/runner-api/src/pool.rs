@@ -11,6 +11,9 @@
 //! the user what to change.
 //!
 //! [`SandboxPolicy`]: crate::policy::SandboxPolicy
+//!
+//! Over 400 lines: the resource's types, whose doc comments are the schema's descriptions users
+//! read with `kubectl explain`.
 
 use std::collections::BTreeMap;
 

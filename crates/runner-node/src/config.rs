@@ -3,6 +3,9 @@
 //!
 //! Every limit a run is held to is here, with its default. [`Config::validate`] checks the whole
 //! configuration before anything binds a socket or loads a module.
+//!
+//! Over 400 lines: each limit is a documented flag with its environment variable and default,
+//! from which `--help` is made.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};

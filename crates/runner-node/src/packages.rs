@@ -7,6 +7,8 @@
 //! CPython (a host's pip compiles for the host's Python, whose `.pyc` the guest ignores), with
 //! unchecked hashes, so no run recompiles a module it imports. Editing `DIR` changes the digest,
 //! and the next start compiles a new copy and a new snapshot.
+//!
+//! Over 400 lines with its unit tests; the code itself is under 300.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

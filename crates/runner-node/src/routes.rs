@@ -7,6 +7,9 @@
 //! - `GET /openapi.json`: this contract as OpenAPI 3.1 (see [`crate::openapi`]).
 //!
 //! On the admin port ([`admin_routes`]): `GET /metrics` (Prometheus) and `GET /health`.
+//!
+//! Over 400 lines: every endpoint and the one mapping from errors to status codes, so the whole
+//! HTTP surface reads in one file.
 
 use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;

@@ -1,5 +1,7 @@
 //! A pool's status, computed from what its workload reports: pure, so every condition change
 //! is tested without a cluster.
+//!
+//! Over 400 lines with its unit tests; the code itself is under 300.
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};

@@ -18,6 +18,9 @@
 //!
 //! Every decision is made by [`review`] without a cluster: the pool comes from a
 //! [`PoolLookup`], which is the API server in the operator and a map in tests.
+//!
+//! Over 400 lines: one decision (`review`) and the JSON patch that carries it out, with the
+//! checks between them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;

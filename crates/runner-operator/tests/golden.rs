@@ -6,6 +6,8 @@
 //! ```sh
 //! UPDATE_GOLDEN=1 cargo nextest run -p runner-operator --test golden
 //! ```
+//!
+//! Over 400 lines: one fixture per test, each pinned by golden files.
 
 mod common;
 

@@ -12,6 +12,8 @@
 //! Traces are **off** unless the environment asks for them ([`Traces::from_env`]); off, no
 //! exporter, thread or connection exists and [`continue_trace`] returns at once. The variables
 //! read, their defaults and an example collector are in `docs/observability.md`.
+//!
+//! Over 400 lines with its unit tests; the code itself is under 370.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
