@@ -7,6 +7,7 @@
 //! enums with fixed names they are made of ([`named`]). It performs no I/O and pulls in no
 //! runtime or client, so every part of the project (server, operator, tests, clients) can
 //! depend on it cheaply.
+
 pub mod environment;
 pub mod named;
 pub mod pod;
