@@ -8,7 +8,7 @@
 //!               + its volumes, + SANDBOX_RUNNER_URL in every app container, + an annotation
 //! ```
 //!
-//! The runner is the pool's own runner container ([`resources::runner`]): same image, policy
+//! The runner is the pool's own runner container ([`resources::ValidPool::runner`]): same image, policy
 //! ConfigMap, limits, data mounts, scratch and restricted security context. It differs in what
 //! a sidecar needs: it listens on 127.0.0.1 only (the pod's own containers reach it, nothing
 //! else does) on a port no container of the pod declares, carries its user id itself (the
@@ -285,7 +285,9 @@ pub fn sidecar_patch(
             "annotation {METRICS_PORT_ANNOTATION} asks for port {port}, the runner's own port"
         ));
     }
-    let runner = resources::runner(pool, settings, VOLUME_PREFIX).map_err(|e| e.to_string())?;
+    let runner = resources::ValidPool::new(pool)
+        .map_err(|e| e.to_string())?
+        .runner(settings, VOLUME_PREFIX);
 
     let taken: BTreeSet<&str> = spec
         .volumes

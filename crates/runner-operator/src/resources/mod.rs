@@ -30,7 +30,7 @@ use runner_api::runtime::Runtime;
 use crate::{Error, Result, policy};
 
 pub use pod::{
-    Runner, STARTUP_SECONDS, STARTUP_SECONDS_WITH_PACKAGES, env, port, runner, startup_seconds,
+    Runner, STARTUP_SECONDS, STARTUP_SECONDS_WITH_PACKAGES, env, port, startup_seconds,
     worker_threads,
 };
 
@@ -152,56 +152,101 @@ pub fn wanted_replicas(spec: &PythonSandboxPoolSpec) -> Option<i32> {
     }
 }
 
-/// Builds every child of `pool`. Fails with [`Error::InvalidSpec`] when the spec cannot be
-/// honoured (the CRD's rules catch most of these first; this is the guard for pools written
-/// before a rule existed or with the schema bypassed).
+/// A pool whose spec the operator can honour: checked once, here, then built from by both the
+/// reconciler ([`ValidPool::children`]) and the sidecar webhook ([`ValidPool::runner`]).
+pub struct ValidPool<'a> {
+    pool: &'a PythonSandboxPool,
+    name: &'a str,
+    collector: Option<(&'a Tracing, Collector)>,
+    policy: SandboxPolicy,
+}
+
+impl<'a> ValidPool<'a> {
+    /// Checks `pool`. Fails with [`Error::InvalidSpec`] when the spec cannot be honoured (the
+    /// CRD's rules catch most of these first; this is the guard for pools written before a
+    /// rule existed or with the schema bypassed).
+    pub fn new(pool: &'a PythonSandboxPool) -> Result<Self> {
+        let name = pool
+            .metadata
+            .name
+            .as_deref()
+            .ok_or(Error::MissingMetadata("name"))?;
+        check_name(name)?;
+        check_combinations(&pool.spec)?;
+        let collector = collector(&pool.spec)?;
+        let policy = policy::from_spec(&pool.spec)?;
+        Ok(ValidPool {
+            pool,
+            name,
+            collector,
+            policy,
+        })
+    }
+
+    /// The runner of the pool as its own pods run it, with every volume name prefixed by
+    /// `volume_prefix` (so it can join a pod that has volumes of its own): what the sidecar
+    /// webhook injects.
+    pub fn runner(&self, settings: &Settings, volume_prefix: &str) -> Runner {
+        pod::runner_parts(
+            self.name,
+            &self.pool.spec,
+            settings,
+            &self.policy,
+            volume_prefix,
+        )
+    }
+
+    /// Every child of the pool, as it should be applied.
+    pub fn children(&self, settings: &Settings) -> Result<Children> {
+        let ValidPool {
+            pool,
+            name,
+            collector,
+            ..
+        } = *self;
+        let spec = &pool.spec;
+        let owner = pool
+            .controller_owner_ref(&())
+            .ok_or(Error::MissingMetadata("uid"))?;
+        let policy = self.policy.clone();
+        let policy_yaml = policy::to_yaml(&policy)?;
+        let meta = Meta { name, pool, owner };
+
+        let config_map = ConfigMap {
+            metadata: meta.object(&config_map_name(name)),
+            data: Some(BTreeMap::from([(
+                layout::POLICY_KEY.to_string(),
+                policy_yaml.clone(),
+            )])),
+            ..ConfigMap::default()
+        };
+
+        let template = pod::template(&meta, spec, settings, &policy, &policy::hash(&policy_yaml));
+        let selector = LabelSelector {
+            match_labels: Some(selector_labels(name)),
+            ..LabelSelector::default()
+        };
+        let workload = serving::workload(&meta, spec, template, &selector);
+        let service = serving::service(&meta, spec);
+        let network_policy = network::policy(&meta, spec, collector, selector.clone());
+        let pdb = serving::pdb(&meta, spec, &selector);
+        let hpa = serving::hpa(&meta, spec);
+
+        Ok(Children {
+            policy,
+            config_map,
+            workload,
+            service,
+            network_policy,
+            pdb,
+            hpa,
+        })
+    }
+}
+
+/// Builds every child of `pool` ([`ValidPool::new`], then [`ValidPool::children`]).
 pub fn desired(pool: &PythonSandboxPool, settings: &Settings) -> Result<Children> {
-    let spec = &pool.spec;
-    let name = pool
-        .metadata
-        .name
-        .as_deref()
-        .ok_or(Error::MissingMetadata("name"))?;
-    let owner = pool
-        .controller_owner_ref(&())
-        .ok_or(Error::MissingMetadata("uid"))?;
-    check_name(name)?;
-    check_combinations(spec)?;
-    let collector = collector(spec)?;
-
-    let policy = policy::from_spec(spec)?;
-    let policy_yaml = policy::to_yaml(&policy)?;
-    let meta = Meta { name, pool, owner };
-
-    let config_map = ConfigMap {
-        metadata: meta.object(&config_map_name(name)),
-        data: Some(BTreeMap::from([(
-            layout::POLICY_KEY.to_string(),
-            policy_yaml.clone(),
-        )])),
-        ..ConfigMap::default()
-    };
-
-    let template = pod::template(&meta, spec, settings, &policy, &policy::hash(&policy_yaml));
-    let selector = LabelSelector {
-        match_labels: Some(selector_labels(name)),
-        ..LabelSelector::default()
-    };
-    let workload = serving::workload(&meta, spec, template, &selector);
-    let service = serving::service(&meta, spec);
-    let network_policy = network::policy(&meta, spec, collector, selector.clone());
-    let pdb = serving::pdb(&meta, spec, &selector);
-    let hpa = serving::hpa(&meta, spec);
-
-    Ok(Children {
-        policy,
-        config_map,
-        workload,
-        service,
-        network_policy,
-        pdb,
-        hpa,
-    })
+    ValidPool::new(pool)?.children(settings)
 }
 
 /// Children are named after the pool, and a Service name must be an RFC 1035 label: a

@@ -15,13 +15,9 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use runner_api::policy::SandboxPolicy;
-use runner_api::pool::{Packages, PythonSandboxPool, PythonSandboxPoolSpec, Tracing};
+use runner_api::pool::{Packages, PythonSandboxPoolSpec, Tracing};
 
-use crate::{Error, Result, policy};
-
-use super::{
-    Meta, Settings, check_combinations, check_name, collector, config_map_name, labels, layout,
-};
+use super::{Meta, Settings, config_map_name, labels, layout};
 
 /// How long a runner may take to start: one with its image's precompiled interpreter is ready
 /// in well under a second, one that must snapshot and compile it (no precompiled file, a cold
@@ -87,33 +83,8 @@ pub struct Runner {
     pub volumes: Vec<Volume>,
 }
 
-/// The runner of `pool` as [`desired`] builds it for the pool's own pods, with every volume
-/// name prefixed by `volume_prefix` (so it can join a pod that has volumes of its own).
-/// Fails as [`desired`] does when the spec cannot be honoured.
-pub fn runner(
-    pool: &PythonSandboxPool,
-    settings: &Settings,
-    volume_prefix: &str,
-) -> Result<Runner> {
-    let name = pool
-        .metadata
-        .name
-        .as_deref()
-        .ok_or(Error::MissingMetadata("name"))?;
-    check_name(name)?;
-    check_combinations(&pool.spec)?;
-    collector(&pool.spec)?;
-    let policy = policy::from_spec(&pool.spec)?;
-    Ok(runner_parts(
-        name,
-        &pool.spec,
-        settings,
-        &policy,
-        volume_prefix,
-    ))
-}
-
-fn runner_parts(
+/// The runner of a checked pool (see [`super::ValidPool::runner`]).
+pub(super) fn runner_parts(
     pool_name: &str,
     spec: &PythonSandboxPoolSpec,
     settings: &Settings,
