@@ -10,10 +10,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import shlex
 import shutil
+import socket
 import subprocess
 import tarfile
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -334,6 +338,45 @@ def test_a_guest_at_its_memory_limit_leaves_the_server_alive(runner):
     state = runner.inspect()["State"]
     assert state["Running"] and not state["OOMKilled"], state
     assert runner.run("print(1)")["stdout"] == "1\n"
+
+
+def test_the_readmes_docker_run_quick_start_serves_on_loopback(images):
+    """README's `docker run` as written, detached and on a free host port (3000 may be taken)."""
+    line = next(
+        line for line in (REPO / "README.md").read_text().splitlines()
+        if line.startswith("docker run ")
+    )  # fmt: skip
+    args = shlex.split(line)
+    assert "127.0.0.1:3000:3000" in args, "the quick start publishes on loopback only"
+    version = re.search(r'^version = "(.+)"', (REPO / "Cargo.toml").read_text(), re.M)[1]
+    assert args[-1] == f"ghcr.io/python-sandbox/runner-node:{version}", "images.sh's default"
+    args[-1] = images["runner-node"]["ref"]  # the same build, under this test session's tag
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    name = f"runner-node-readme-{uuid.uuid4().hex[:8]}"
+    args = [a.replace("127.0.0.1:3000:", f"127.0.0.1:{port}:") for a in args if a != "--rm"]
+    docker(*args[1:2], "--detach", "--name", name, *args[2:])
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/ready", timeout=5) as ready:
+                    if ready.status == 200:
+                        break
+            except OSError:
+                assert time.monotonic() < deadline, docker("logs", name, check=False).stderr
+                time.sleep(0.5)
+        request = urllib.request.Request(
+            f"{url}/run",
+            data=json.dumps({"code": "print(6 * 7)"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert json.load(answer)["res"] == {"status": "Ok", "output": "42\n"}
+    finally:
+        docker("rm", "--force", name, check=False)
 
 
 def test_sigterm_drains_then_exits_0_within_the_deadline(runner):

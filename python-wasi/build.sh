@@ -119,10 +119,16 @@ ensure_host_packages() {
       || missing+=("$pkg")
   done
   [[ ${#missing[@]} -eq 0 ]] && return 0
-  [[ $EUID -eq 0 ]] || die "missing Debian packages (install as root): ${missing[*]}"
+  # As root, or as a user who may sudo (asked for a password then, if sudo wants one).
+  local sudo=()
+  if [[ $EUID -ne 0 ]]; then
+    command -v sudo >/dev/null ||
+      die "missing Debian packages (install them as root, or run this with sudo available): ${missing[*]}"
+    sudo=(sudo)
+  fi
   log "apt-get install ${missing[*]}"
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  "${sudo[@]}" apt-get update -qq >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >&2
 }
 

@@ -59,10 +59,11 @@ fn precompiled_snapshot_is_used_and_a_corrupt_one_is_rebuilt() {
             .contains("do not match"),
         "{warning}"
     );
-    assert!(
-        logs.iter()
-            .any(|l| l["fields"]["message"] == SNAPSHOT_BUILT)
-    );
+    // The wait is announced before it starts, then reported when done.
+    let position = |message: &str| logs.iter().position(|l| l["fields"]["message"] == message);
+    let announced = position(runner_node::cache::SNAPSHOT_STARTING).expect("announced");
+    let built = position(SNAPSHOT_BUILT).expect("built");
+    assert!(announced < built, "{logs:?}");
     assert_eq!(server.run_to_end("print('hi')")["res"]["output"], "hi\n");
 }
 
