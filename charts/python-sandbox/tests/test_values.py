@@ -168,6 +168,60 @@ def test_placement_and_priority():
         assert pod[key] == value, key
 
 
+
+def test_an_umbrella_charts_global_values_are_accepted():
+    assert operator_pod(render({"global": {"imageRegistry": "registry.example"}}))
+
+
+def test_operator_pod_overrides_for_platform_teams():
+    overrides = {
+        "extraArgs": ["--log-format", "text"],
+        "extraEnv": [{"name": "HTTPS_PROXY", "value": "http://proxy:3128"}],
+        "extraVolumes": [{"name": "ca", "configMap": {"name": "corporate-ca"}}],
+        "extraVolumeMounts": [{"name": "ca", "mountPath": "/etc/ssl/corporate", "readOnly": True}],
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": {"app.kubernetes.io/component": "operator"}},
+            }
+        ],
+        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0}},
+        "podSecurityContext": {"fsGroup": 65532},
+        "securityContext": {"readOnlyRootFilesystem": True, "privileged": False},
+    }
+    deployment = only(render({"operator": overrides}), "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert container["args"] == ["run", "--log-format", "text"]
+    assert operator_env(render({"operator": overrides}))["HTTPS_PROXY"] == "http://proxy:3128"
+    assert operator_env(render({"operator": overrides}))["LOG_FORMAT"] == "json", "defaults stay"
+    assert pod["volumes"] == overrides["extraVolumes"]
+    assert container["volumeMounts"] == overrides["extraVolumeMounts"]
+    assert pod["topologySpreadConstraints"] == overrides["topologySpreadConstraints"]
+    assert deployment["spec"]["strategy"] == overrides["strategy"]
+    # A key given is added to the hardened defaults, which stay.
+    assert pod["securityContext"]["fsGroup"] == 65532
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["privileged"] is False
+    assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    # Without overrides: no strategy, volumes or extra arguments.
+    default = only(render(), "Deployment")
+    assert "strategy" not in default["spec"]
+    assert "volumes" not in default["spec"]["template"]["spec"]
+    assert default["spec"]["template"]["spec"]["containers"][0]["args"] == ["run"]
+
+
+@pytest.mark.parametrize(("replicas", "enabled", "wanted"), [(1, True, False), (2, True, True), (2, False, False)])
+def test_a_disruption_budget_keeps_all_but_one_operator_pod_through_drains(replicas, enabled, wanted):
+    values = {"operator": {"replicas": replicas, "podDisruptionBudget": {"enabled": enabled}}}
+    budgets = [o for o in render(values) if o["kind"] == "PodDisruptionBudget"]
+    assert len(budgets) == int(wanted)
+    if wanted:
+        selector = only(render(values), "Deployment")["spec"]["selector"]
+        assert budgets[0]["spec"] == {"maxUnavailable": 1, "selector": selector}
+
 def test_image_pull_secrets():
     pod = operator_pod(render({"imagePullSecrets": [{"name": "regcred"}]}))
     assert pod["imagePullSecrets"] == [{"name": "regcred"}]
@@ -291,6 +345,9 @@ def test_notes_say_how_to_call_a_pool():
         ({"imagePullSecrets": ["regcred"]}, "at '/imagePullSecrets/0': got string, want object"),
         ({"webhook": {"failurePolicy": "Sometimes"}}, "at '/webhook/failurePolicy'"),
         ({"webhook": {"port": 443}}, "at '/webhook/port'"),
+        ({"operator": {"extraEnv": [{"value": "x"}]}}, "at '/operator/extraEnv/0'"),
+        ({"operator": {"extraArgs": [1]}}, "at '/operator/extraArgs/0'"),
+        ({"operator": {"podDisruptionBudget": {"minAvailable": 1}}}, "at '/operator/podDisruptionBudget'"),
         ({"webhook": {"timeoutSeconds": 31}}, "at '/webhook/timeoutSeconds'"),
         ({"webhook": {"excludeNamespaces": ["Kube"]}}, "at '/webhook/excludeNamespaces/0'"),
         (

@@ -2,13 +2,13 @@
 //! runner-node to read (`--policy-file`).
 
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use runner_api::pod as layout;
 use runner_api::policy::{
     DEFAULT_SCRATCH_QUOTA_BYTES, DataMountPolicy, PolicyLimits, SandboxPolicy,
 };
 use runner_api::pool::PythonSandboxPoolSpec;
 use sha2::{Digest, Sha256};
 
-use crate::resources::layout;
 use crate::{Error, Result};
 
 /// The policy a pool's runners enforce, validated the way runner-node validates it, so a pool
