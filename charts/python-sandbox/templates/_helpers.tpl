@@ -137,6 +137,9 @@ Settings that contradict each other fail the render with a message saying what t
 {{- if and $webhook.enabled $watch (has $watch (include "python-sandbox.webhookExcluded" . | fromJsonArray)) }}
 {{- fail (printf "webhook.enabled would inject no pod: the operator watches only %s, which the webhook never touches (the release namespace, a system one, or in webhook.excludeNamespaces). Watch another namespace, or set webhook.enabled=false." $watch) }}
 {{- end }}
+{{- if and .Values.metrics.serviceMonitor.enabled .Values.operator.networkPolicy.enabled (not .Values.operator.networkPolicy.metricsFrom) }}
+{{- fail "metrics.serviceMonitor.enabled, but the operator's NetworkPolicy admits no scraper: set operator.networkPolicy.metricsFrom to Prometheus' peers (such as a namespaceSelector of its namespace), or set operator.networkPolicy.enabled=false." }}
+{{- end }}
 {{- if and .Values.defaultPool.enabled $watch (ne $watch (include "python-sandbox.defaultPoolNamespace" .)) }}
 {{- fail (printf "defaultPool.namespace (%s) is not watched: the operator watches only operator.watchNamespace (%s). Put the pool there or clear operator.watchNamespace." (include "python-sandbox.defaultPoolNamespace" .) $watch) }}
 {{- end }}

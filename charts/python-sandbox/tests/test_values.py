@@ -250,8 +250,12 @@ def test_rbac_off_renders_no_roles():
 
 
 def test_service_monitor_scrapes_the_admin_port():
+    # Without a NetworkPolicy peer for the scraper the chart refuses (see the failing cases).
     objects = render(
-        {"metrics": {"serviceMonitor": {"enabled": True, "interval": "15s", "labels": {"r": "p"}}}}
+        {
+            "metrics": {"serviceMonitor": {"enabled": True, "interval": "15s", "labels": {"r": "p"}}},
+            "operator": {"networkPolicy": {"metricsFrom": [{"namespaceSelector": {}}]}},
+        }
     )
     service = only(objects, "Service", f"{RELEASE}-python-sandbox-metrics")
     assert service["spec"]["ports"][0]["targetPort"] == "admin"
@@ -393,6 +397,11 @@ def test_invalid_values_are_refused_naming_the_key(values, message):
         (
             {"operator": {"watchNamespace": "legacy"}, "webhook": {"excludeNamespaces": ["legacy"]}},
             "webhook.enabled would inject no pod: the operator watches only legacy",
+        ),
+        (
+            {"metrics": {"serviceMonitor": {"enabled": True}}},
+            "metrics.serviceMonitor.enabled, but the operator's NetworkPolicy admits no scraper: "
+            "set operator.networkPolicy.metricsFrom",
         ),
     ],
 )
