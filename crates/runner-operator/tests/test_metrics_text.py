@@ -24,6 +24,7 @@ def test_families_have_conventional_names_and_types():
         "runner_operator_reconciles": "counter",
         "runner_operator_reconcile_failures": "counter",
         "runner_operator_reconcile_duration_seconds": "histogram",
+        "runner_operator_child_applies": "counter",
     }
 
 
@@ -36,6 +37,9 @@ def test_counters_counted_the_reconciles():
     assert value(failures, "runner_operator_reconcile_failures_total", kind="serialize") == 0
     duration = f["runner_operator_reconcile_duration_seconds"]
     assert value(duration, "runner_operator_reconcile_duration_seconds_count") == 3
+    applies = f["runner_operator_child_applies"]
+    assert value(applies, "runner_operator_child_applies_total", kind="Deployment") == 1
+    assert value(applies, "runner_operator_child_applies_total", kind="DaemonSet") == 0
 
 
 def test_duration_buckets_start_below_a_millisecond():
