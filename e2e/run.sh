@@ -14,7 +14,7 @@
 # On a failure it writes diagnostics (events, describe, logs, pool status) to $E2E_ARTIFACTS
 # and prints a summary. The cluster is deleted at the end, whatever happened, unless E2E_KEEP=1.
 #
-# Needs: Docker, kind >= 0.24, kubectl >= 1.29, helm >= 3.8, and what scripts/images.sh needs
+# Needs: Docker, kind >= 0.24, kubectl >= 1.29, helm >= 3.14, and what scripts/images.sh needs
 # (cargo; it builds CPython for WASI and the workspace when they are missing).
 #
 # Environment (defaults in brackets):
@@ -37,8 +37,9 @@ EXTERNAL="${E2E_EXTERNAL:-1.1.1.1:443}"
 export KUBECONFIG="$ARTIFACTS/kubeconfig"
 
 # Minimum versions: NetworkPolicy in kindnet (kind 0.24); native sidecars and CEL (Kubernetes
-# 1.29); `kubectl debug --profile` (kubectl 1.27) and `kubectl wait --for=jsonpath` (1.23).
-MIN_KIND=0.24.0 MIN_KUBECTL=1.29.0 MIN_HELM=3.8.0
+# 1.29); `kubectl debug --profile` (kubectl 1.27) and `kubectl wait --for=jsonpath` (1.23);
+# `helm upgrade --reset-then-reuse-values` (Helm 3.14).
+MIN_KIND=0.24.0 MIN_KUBECTL=1.29.0 MIN_HELM=3.14.0
 # The pools' namespace (the README's commands run in it as the current namespace), and a
 # namespace no pool admits.
 NS=sandbox-e2e OUTSIDER_NS=e2e-outsider
@@ -470,23 +471,23 @@ install_guide() {
     helm uninstall python-sandbox -n python-sandbox
     kubectl get crd pythonsandboxpools.sandbox.runner.dev >/dev/null || fail "helm uninstall removed the CRD"
     kubectl delete crd pythonsandboxpools.sandbox.runner.dev
-    helm install sandbox charts/python-sandbox --namespace sandbox-system --create-namespace
-    timeout "$TIMEOUT" kubectl -n sandbox-system rollout status deployment/sandbox-python-sandbox
-    helm uninstall sandbox -n sandbox-system
+    helm install python-sandbox charts/python-sandbox --namespace python-sandbox --create-namespace
+    timeout "$TIMEOUT" kubectl -n python-sandbox rollout status deployment/python-sandbox
+    helm uninstall python-sandbox -n python-sandbox
     kubectl delete crd pythonsandboxpools.sandbox.runner.dev
     kubectl create namespace my-apps
-    helm install sandbox charts/python-sandbox -n sandbox-system --create-namespace
+    helm install python-sandbox charts/python-sandbox -n python-sandbox --create-namespace
     # The upgrade renders a PythonSandboxPool: its CRD, just installed, must be served.
     kubectl wait --for=condition=Established crd/pythonsandboxpools.sandbox.runner.dev
-    helm upgrade sandbox charts/python-sandbox -n sandbox-system \
+    helm upgrade python-sandbox charts/python-sandbox -n python-sandbox \
       --set defaultPool.enabled=true --set defaultPool.namespace=my-apps \
       --set-json 'defaultPool.spec={"replicas": 2}'
     kubectl -n my-apps wait --for=condition=Ready pypool/default --timeout="${TIMEOUT}s"
     [ "$(kubectl -n my-apps get deployment default -o jsonpath='{.status.readyReplicas}')" = 2 ] ||
         fail "the default pool does not have 2 ready runners"
-    helm upgrade sandbox charts/python-sandbox -n sandbox-system --reuse-values
+    helm upgrade python-sandbox charts/python-sandbox -n python-sandbox --reset-then-reuse-values
     kubectl -n my-apps wait --for=condition=Ready pypool/default --timeout="${TIMEOUT}s"
-    helm uninstall sandbox -n sandbox-system
+    helm uninstall python-sandbox -n python-sandbox
     kubectl delete crd pythonsandboxpools.sandbox.runner.dev
     wait_until "$TIMEOUT" "the default pool's runners to go with the CRD" \
         none kubectl -n my-apps get deployment -o name
@@ -508,7 +509,7 @@ diagnostics() {
     kubectl get pypool -A -o yaml >"$out/pools.yaml" 2>&1 || true
     kubectl describe pypool -A >"$out/pools-describe.txt" 2>&1 || true
     kubectl get events -A --sort-by=.lastTimestamp >"$out/events.txt" 2>&1 || true
-    for ns in python-sandbox sandbox-system "$NS" "$OUTSIDER_NS" my-apps; do
+    for ns in python-sandbox "$NS" "$OUTSIDER_NS" my-apps; do
         kubectl -n "$ns" describe pods >"$out/pods-describe-$ns.txt" 2>&1 || true
         for pod in $(kubectl -n "$ns" get pods -o name 2>/dev/null); do
             kubectl -n "$ns" logs "$pod" --all-containers --prefix >"$out/logs-$ns-${pod#pod/}.txt" 2>&1 || true

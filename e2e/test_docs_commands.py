@@ -17,8 +17,8 @@ NOT_RUN = {
     "kubectl apply -f my-pool.yaml && kubectl get pypool -w":
         "my-pool.yaml stands for the reader's pool and `-w` never ends; the suite applies the "
         "example pools and waits on them with kubectl wait",
-    "helm install sandbox oci://ghcr.io/python-sandbox/charts/python-sandbox --version 0.1.0 "
-    "-n sandbox-system --create-namespace":
+    "helm install python-sandbox oci://ghcr.io/python-sandbox/charts/python-sandbox "
+    "--version 0.1.0 -n python-sandbox --create-namespace":
         "no release is published yet (docs/release.md); the suite installs the chart folder, "
         "and charts/python-sandbox/tests/test_package.py shows the packaged chart renders the same",
 }

@@ -114,11 +114,11 @@ def test_the_kind_cluster_has_two_workers_and_a_cni_that_enforces_network_policy
 # operator Deployment it waits on.
 INSTALLS = {
     "readme": ("python-sandbox", "python-sandbox", {}, "python-sandbox"),
-    "install-guide": ("sandbox", "sandbox-system", {}, "sandbox-python-sandbox"),
+    "install-guide": ("python-sandbox", "python-sandbox", {}, "python-sandbox"),
     "install-guide-default-pool": (
-        "sandbox", "sandbox-system",
+        "python-sandbox", "python-sandbox",
         {"defaultPool": {"enabled": True, "namespace": "my-apps", "spec": {"replicas": 2}}},
-        "sandbox-python-sandbox",
+        "python-sandbox",
     ),
 }
 
