@@ -130,10 +130,7 @@ where
         + Sync
         + 'static,
 {
-    let api: Api<K> = match namespace {
-        Some(ns) => Api::namespaced(client.clone(), ns),
-        None => Api::all(client.clone()),
-    };
+    let api: Api<K> = crate::scoped_api(client, namespace);
     let made_by_operator =
         watcher::Config::default().labels(&format!("{}={FIELD_MANAGER}", labels::MANAGED_BY));
     let (reader, writer) = reflector::store();

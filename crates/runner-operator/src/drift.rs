@@ -15,7 +15,6 @@
 use kube::Resource;
 use serde::Serialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// Annotation on every child: the hash of the object the operator last applied.
 pub const APPLIED: &str = "sandbox.runner.dev/applied";
@@ -23,8 +22,7 @@ pub const APPLIED: &str = "sandbox.runner.dev/applied";
 /// `object` with its [`APPLIED`] stamp: the hash of `object` as built.
 pub fn stamp<K: Resource + Serialize>(mut object: K) -> K {
     let json = serde_json::to_vec(&object).expect("Kubernetes objects serialize");
-    let digest = Sha256::digest(json);
-    let hash = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let hash = crate::short_digest(&json);
     object
         .meta_mut()
         .annotations

@@ -33,6 +33,26 @@ pub mod webhook_server;
 
 use runner_api::pool::PythonSandboxPool;
 
+/// A short hex digest of `bytes` (the first 8 bytes of its SHA-256): what the operator puts on
+/// objects to tell one version of what it built from another (the policy on the pod template,
+/// the applied object on each child).
+pub(crate) fn short_digest(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An `Api` for kind `K` in `namespace`, or in every namespace when `None`.
+pub(crate) fn scoped_api<K>(client: &kube::Client, namespace: Option<&str>) -> kube::Api<K>
+where
+    K: kube::Resource<Scope = kube::core::NamespaceResourceScope, DynamicType = ()>,
+{
+    match namespace {
+        Some(ns) => kube::Api::namespaced(client.clone(), ns),
+        None => kube::Api::all(client.clone()),
+    }
+}
+
 /// What the operator's HTTP servers (admin port, webhook) accept: headers (and the TLS
 /// handshake) within 10 s, since the API server and Prometheus send a request at once, and 256
 /// connections, far more than the API server's webhook calls and a few scrapers need.

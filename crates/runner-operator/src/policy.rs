@@ -7,7 +7,6 @@ use runner_api::policy::{
     DEFAULT_SCRATCH_QUOTA_BYTES, DataMountPolicy, PolicyLimits, SandboxPolicy,
 };
 use runner_api::pool::PythonSandboxPoolSpec;
-use sha2::{Digest, Sha256};
 
 use crate::{Error, Result};
 
@@ -59,8 +58,7 @@ pub fn to_yaml(policy: &SandboxPolicy) -> Result<String> {
 /// pods (runner-node also reloads the file, but a rollout makes the change observable and
 /// safe to roll back).
 pub fn hash(policy_yaml: &str) -> String {
-    let digest = Sha256::digest(policy_yaml.as_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    crate::short_digest(policy_yaml.as_bytes())
 }
 
 /// A byte count from a Kubernetes quantity (`64Mi`, `1G`, `1.5Gi`, `1048576`), rounded up to a

@@ -5,11 +5,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
+use kube::Client;
 use kube::api::{Api, ListParams};
 use kube::runtime::controller::Controller;
 use kube::runtime::events::Reporter;
 use kube::runtime::watcher;
-use kube::{Client, Resource};
 use runner_api::pool::PythonSandboxPool;
 use tokio::net::TcpListener;
 use tracing::{info, warn};
@@ -56,7 +56,7 @@ pub async fn run(client: Client, options: Options) -> Result<()> {
         lease,
         webhook,
     } = options;
-    let pools: Api<PythonSandboxPool> = scoped(&client, namespace.as_deref());
+    let pools: Api<PythonSandboxPool> = crate::scoped_api(&client, namespace.as_deref());
     // Fail fast with a clear message when the CRD is missing or RBAC forbids listing pools.
     pools
         .list(&ListParams::default().limit(1))
@@ -143,14 +143,4 @@ pub async fn run(client: Client, options: Options) -> Result<()> {
     }
     info!("controller stopped");
     Ok(())
-}
-
-fn scoped<K>(client: &Client, namespace: Option<&str>) -> Api<K>
-where
-    K: Resource<Scope = kube::core::NamespaceResourceScope, DynamicType = ()>,
-{
-    match namespace {
-        Some(ns) => Api::namespaced(client.clone(), ns),
-        None => Api::all(client.clone()),
-    }
 }
