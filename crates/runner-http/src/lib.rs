@@ -41,6 +41,11 @@ pub struct Limits {
     pub max_connections: usize,
 }
 
+/// The `wrap` of a server without TLS: the TCP stream as it is.
+pub async fn plain(stream: TcpStream) -> std::io::Result<TcpStream> {
+    Ok(stream)
+}
+
 /// The error type hyper accepts from services and bodies.
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

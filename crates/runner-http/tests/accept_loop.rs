@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use runner_http::{Limits, serve};
+use runner_http::{Limits, plain, serve};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -44,12 +44,11 @@ async fn server(
             None => std::future::pending().await,
         }
     };
-    let wrap = |stream| async { Ok(stream) };
     let task = tokio::spawn(serve(
         listener,
         "test",
         limits,
-        wrap,
+        plain,
         slow_ok(delay),
         shutdown,
     ));

@@ -30,6 +30,13 @@ pub async fn serve<F>(
         max_connections,
     };
     let service = TowerToHyperService::new(warp::service(filter));
-    let plain = |stream| async { Ok(stream) };
-    runner_http::serve(listener, what, limits, plain, service, shutdown).await;
+    runner_http::serve(
+        listener,
+        what,
+        limits,
+        runner_http::plain,
+        service,
+        shutdown,
+    )
+    .await;
 }

@@ -19,7 +19,7 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
         let response = route(&request, &metrics);
         async move { Ok::<_, Infallible>(response) }
     });
-    let plain = |stream| async { Ok(stream) };
+    let plain = runner_http::plain;
     let forever = std::future::pending();
     runner_http::serve(
         listener,
