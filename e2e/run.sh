@@ -137,12 +137,13 @@ load_images() {
 readme_install() {
     helm install python-sandbox charts/python-sandbox -n python-sandbox --create-namespace
     kubectl -n python-sandbox rollout status deployment/python-sandbox --timeout="${TIMEOUT}s"
+    helm test python-sandbox -n python-sandbox   # the operator answers (docs/install.md)
     kubectl apply -f e2e/manifests/namespaces.yaml
     # The README's commands use the current namespace.
     kubectl config set-context --current --namespace="$NS"
     kubectl apply -f examples/pools/minimal.yaml
     kubectl wait --for=condition=Ready pypool/minimal --timeout=5m
-    kubectl get pypool minimal   # READY, REPLICAS and the in-cluster URL
+    kubectl get pypool minimal   # READY, AVAILABLE, REPLICAS and the in-cluster URL
 }
 
 readme_call() {
@@ -297,22 +298,24 @@ check_egress() {
     done
 }
 
-# pool_columns POOL: "READY REPLICAS" as `kubectl get pypool` prints them.
-pool_columns() { kubectl get pypool "$1" --no-headers | awk '{print $2, $3}'; }
+# pool_columns POOL: "READY AVAILABLE REPLICAS" as `kubectl get pypool` prints them.
+pool_columns() { kubectl get pypool "$1" --no-headers | awk '{print $2, $3, $4}'; }
 
 check_scale() {
     kubectl scale pypool minimal --replicas=3
     wait_until "$TIMEOUT" "deployment/minimal to want 3 replicas" is deployment/minimal .spec.replicas 3
     kubectl wait --for=jsonpath='{.status.readyReplicas}'=3 pypool/minimal --timeout="${TIMEOUT}s"
+    kubectl wait --for=condition=Ready pypool/minimal --timeout="${TIMEOUT}s"
     kubectl get pypool minimal
-    [ "$(pool_columns minimal)" = "3 3" ] || fail "kubectl get pypool minimal shows $(pool_columns minimal), want READY 3 REPLICAS 3"
+    [ "$(pool_columns minimal)" = "True 3 3" ] || fail "kubectl get pypool minimal shows $(pool_columns minimal), want READY True AVAILABLE 3 REPLICAS 3"
     kubectl get poddisruptionbudget minimal >/dev/null || fail "3 replicas but no PodDisruptionBudget"
     kubectl scale pypool minimal --replicas=1
     wait_until "$TIMEOUT" "deployment/minimal back to 1 replica" is deployment/minimal .spec.replicas 1
     wait_until "$TIMEOUT" "the PodDisruptionBudget of a 1-replica pool to go" \
         none kubectl get poddisruptionbudget -o name --field-selector metadata.name=minimal
     kubectl wait --for=jsonpath='{.status.readyReplicas}'=1 pypool/minimal --timeout="${TIMEOUT}s"
-    [ "$(pool_columns minimal)" = "1 1" ] || fail "kubectl get pypool minimal shows $(pool_columns minimal), want 1 1"
+    kubectl wait --for=condition=Ready pypool/minimal --timeout="${TIMEOUT}s"
+    [ "$(pool_columns minimal)" = "True 1 1" ] || fail "kubectl get pypool minimal shows $(pool_columns minimal), want True 1 1"
     # Autoscaled: the HPA owns the count; without a metrics server it holds minReplicas (2),
     # and the operator's applies must not take the field back.
     kubectl get horizontalpodautoscaler autoscaled >/dev/null || fail "the autoscaled pool has no HPA"
@@ -485,6 +488,8 @@ install_guide() {
     kubectl -n my-apps wait --for=condition=Ready pypool/default --timeout="${TIMEOUT}s"
     [ "$(kubectl -n my-apps get deployment default -o jsonpath='{.status.readyReplicas}')" = 2 ] ||
         fail "the default pool does not have 2 ready runners"
+    # With the default pool, the test also runs print(6 * 7) on it.
+    helm test python-sandbox -n python-sandbox
     helm upgrade python-sandbox charts/python-sandbox -n python-sandbox --reset-then-reuse-values
     kubectl -n my-apps wait --for=condition=Ready pypool/default --timeout="${TIMEOUT}s"
     helm uninstall python-sandbox -n python-sandbox
@@ -495,6 +500,23 @@ install_guide() {
     kubectl apply -f crds/pythonsandboxpool.yaml
     kubectl wait --for=condition=Established crd/pythonsandboxpools.sandbox.runner.dev
     kubectl explain pypool.spec.limits | grep -q maxTimeoutMs || fail "kubectl explain shows no pypool.spec.limits fields"
+}
+
+# packaged_chart: the archive the release workflow pushes (`helm package`, as
+# .github/workflows/release.yml runs it), installed with a default pool in one step (the CRD
+# is already served: install_guide applied it by hand), checked by `helm test`, uninstalled.
+packaged_chart() {
+    local version archive
+    version="$(sed -n 's/^version: //p' charts/python-sandbox/Chart.yaml)"
+    helm package charts/python-sandbox --destination "$ARTIFACTS"
+    archive="$ARTIFACTS/python-sandbox-$version.tgz"
+    helm install python-sandbox "$archive" -n python-sandbox --create-namespace \
+        --set crds.enabled=false --set defaultPool.enabled=true --set defaultPool.namespace=my-apps \
+        --wait --timeout "${TIMEOUT}s"
+    kubectl -n my-apps wait --for=condition=Ready pypool/default --timeout="${TIMEOUT}s"
+    helm test python-sandbox -n python-sandbox --logs
+    helm uninstall python-sandbox -n python-sandbox --wait
+    kubectl -n my-apps delete pypool default --ignore-not-found --wait
 }
 
 # diagnostics: everything needed to see why a step failed, in $ARTIFACTS/diagnostics, and a
@@ -580,6 +602,7 @@ main() {
     step "sidecar injection" check_sidecar
     step "deleting pools removes their children" check_delete
     step "docs/install.md: uninstall, install, default pool, upgrade" install_guide
+    step "the packaged chart: install, helm test, uninstall" packaged_chart
 }
 
 main "$@"

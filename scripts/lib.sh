@@ -110,6 +110,24 @@ ensure_checkov() {
     export CHECKOV="$VENV/bin/checkov"
 }
 
+# ensure_promtool: Prometheus' promtool, which the chart's alert tests run, from Debian's
+# prometheus package, unpacked into the cache rather than installed (no daemon, none of its web
+# assets). Exports PROMTOOL.
+ensure_promtool() {
+    local dir="$SANDBOX_CACHE/promtool" sudo=""
+    if [ ! -x "$dir/promtool" ]; then
+        log "unpacking promtool from Debian's prometheus package into $dir"
+        [ "$(id -u)" -eq 0 ] || sudo=sudo
+        rm -rf "$dir" && mkdir -p "$dir/deb"
+        (cd "$dir/deb" && { apt-get download -qq prometheus 2>/dev/null ||
+            { $sudo apt-get update -qq && apt-get download -qq prometheus; }; })
+        dpkg-deb -x "$dir"/deb/prometheus_*.deb "$dir/deb/root"
+        mv "$dir/deb/root/usr/bin/promtool" "$dir/promtool"
+        rm -rf "$dir/deb"
+    fi
+    export PROMTOOL="$dir/promtool"
+}
+
 # ensure_packages NAME REQUIREMENTS [PIP_ARG...]: sets PACKAGES to a `pip install --target`
 # folder of the pure-Python packages REQUIREMENTS pins, for the guest's Python (the README's
 # command, with PIP_ARGs such as --no-deps), at

@@ -18,6 +18,7 @@ stage "shellcheck" shellcheck -x scripts/*.sh python-wasi/*.sh examples/*.sh e2e
 stage "Python test tools" ensure_pytools
 stage "test packages" ensure_test_packages
 stage "checkov" ensure_checkov
+stage "promtool" ensure_promtool
 stage "cargo fmt" cargo fmt --all --check
 stage "cargo clippy" cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
 if cargo nextest --version >/dev/null 2>&1; then

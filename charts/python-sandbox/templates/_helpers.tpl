@@ -52,6 +52,16 @@ app.kubernetes.io/component: operator
 {{- end }}
 
 {{/*
+Labels of the pods `helm test` starts (templates/tests), which the operator's NetworkPolicy
+admits to its admin port.
+*/}}
+{{- define "python-sandbox.testSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "python-sandbox.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: test
+{{- end }}
+
+{{/*
 Name of the operator's ServiceAccount.
 */}}
 {{- define "python-sandbox.serviceAccountName" -}}

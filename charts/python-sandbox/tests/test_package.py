@@ -15,7 +15,7 @@ def test_the_packaged_chart_holds_the_chart_and_not_its_tests(tmp_path):
     assert archive.endswith(f"python-sandbox-{chart['version']}.tgz")
     with tarfile.open(archive) as tar:
         names = {name.removeprefix("python-sandbox/") for name in tar.getnames()}
-    assert {"Chart.yaml", "values.yaml", "values.schema.json", ".helmignore"} <= names
+    assert {"Chart.yaml", "README.md", "values.yaml", "values.schema.json", ".helmignore"} <= names
     assert "templates/crd-pythonsandboxpool.yaml" in names
     assert not [n for n in names if n.startswith("tests/") or n.endswith(".pyc")], names
 

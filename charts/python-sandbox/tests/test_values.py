@@ -49,11 +49,13 @@ def test_defaults_install_the_crd_and_a_cluster_wide_operator_and_no_pool():
         "Deployment",
         "MutatingWebhookConfiguration",
         "NetworkPolicy",
+        "Pod",  # helm test's, a hook (tests/test_helm_test.py)
         "Role",
         "Role",
         "RoleBinding",
         "RoleBinding",
         "Secret",
+        "Service",
         "Service",
         "ServiceAccount",
     ]
@@ -273,7 +275,9 @@ def test_service_monitor_scrapes_the_admin_port():
 
 def test_network_policy_admits_only_api_dns_and_named_scrapers():
     policy = only(render({"webhook": {"enabled": False}}), "NetworkPolicy")["spec"]
-    assert policy["ingress"] == []
+    # Only `helm test`'s pod (tests/test_helm_test.py) reaches the admin port.
+    (test_pod,) = policy["ingress"]
+    assert test_pod["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "test"
     assert [p["port"] for p in policy["egress"][0]["ports"]] == [443, 6443]
     assert {p["port"] for p in policy["egress"][1]["ports"]} == {53}
     assert all("to" not in rule for rule in policy["egress"])
@@ -283,6 +287,7 @@ def test_network_policy_admits_only_api_dns_and_named_scrapers():
     policy = only(render(values), "NetworkPolicy")["spec"]
     assert policy["ingress"] == [
         {"from": scrapers, "ports": [{"port": 8080, "protocol": "TCP"}]},
+        test_pod,
         # The API server calls the webhook from addresses no selector names.
         {"ports": [{"port": 8443, "protocol": "TCP"}]},
     ]

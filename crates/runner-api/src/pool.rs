@@ -53,7 +53,7 @@ pub const MAX_COLLECTOR_PEERS: usize = 16;
     kind = "PythonSandboxPool",
     namespaced,
     shortname = "pypool",
-    category = "sandbox",
+    category = "python-sandbox",
     status = "PythonSandboxPoolStatus",
     derive = "PartialEq",
     doc = "A pool of runner-node pods that run untrusted Python in WebAssembly sandboxes, with the \
@@ -65,6 +65,12 @@ pub const MAX_COLLECTOR_PEERS: usize = 16;
     ),
     printcolumn(
         name = "Ready",
+        type_ = "string",
+        description = "The Ready condition: True when every runner pod wanted serves",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].status"
+    ),
+    printcolumn(
+        name = "Available",
         type_ = "integer",
         description = "Runner pods ready to serve",
         json_path = ".status.readyReplicas"
@@ -80,6 +86,13 @@ pub const MAX_COLLECTOR_PEERS: usize = 16;
         type_ = "string",
         description = "In-cluster URL of the pool",
         json_path = ".status.url"
+    ),
+    printcolumn(
+        name = "Reason",
+        type_ = "string",
+        description = "Why the pool is or is not Ready (the Ready condition's reason)",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].reason",
+        priority = 1
     ),
     printcolumn(
         name = "Mode",

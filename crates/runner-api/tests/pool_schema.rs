@@ -216,13 +216,41 @@ fn crd_has_the_promised_shape() {
         version["subresources"]["scale"]["labelSelectorPath"],
         ".status.selector"
     );
-    let columns: Vec<&str> = version["additionalPrinterColumns"]
-        .as_array()
-        .unwrap()
+    // `kubectl get python-sandbox` lists pools; `sandbox` is agent-sandbox's resource.
+    assert_eq!(
+        crd["spec"]["names"]["categories"],
+        json!(["python-sandbox"])
+    );
+    let columns = version["additionalPrinterColumns"].as_array().unwrap();
+    let names: Vec<&str> = columns
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(columns, ["Ready", "Replicas", "URL", "Mode", "Age"]);
+    assert_eq!(
+        names,
+        [
+            "Ready",
+            "Available",
+            "Replicas",
+            "URL",
+            "Reason",
+            "Mode",
+            "Age"
+        ]
+    );
+    let column = |name: &str| columns.iter().find(|c| c["name"] == name).unwrap();
+    // READY is the condition users wait on (`kubectl wait --for=condition=Ready`), not a count.
+    let ready = r#".status.conditions[?(@.type=="Ready")]"#;
+    assert_eq!(column("Ready")["jsonPath"], format!("{ready}.status"));
+    assert_eq!(column("Reason")["jsonPath"], format!("{ready}.reason"));
+    assert_eq!(column("Available")["jsonPath"], ".status.readyReplicas");
+    // Reason and Mode only with `-o wide`.
+    let wide: Vec<&str> = columns
+        .iter()
+        .filter(|c| c["priority"] == 1)
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(wide, ["Reason", "Mode"]);
 }
 
 #[test]

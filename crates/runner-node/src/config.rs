@@ -236,10 +236,10 @@ pub enum Command {
         #[arg(long)]
         output: PathBuf,
     },
-    /// GETs a runner on this host and exits 0 on a 2xx answer, 1 otherwise (one line says
-    /// why): an exec probe for images with no shell or curl, such as the sidecar's. Needs no
-    /// `--python-dir`: `main` parses it first ([`crate::probe::from_args`]); it is listed
-    /// here for `--help`.
+    /// GETs a runner (or, with `--code`, runs a program on it) and exits 0 on success, 1
+    /// otherwise (one line says why): an exec probe for images with no shell or curl, such as
+    /// the sidecar's, and the chart's `helm test`. Needs no `--python-dir`: `main` parses it
+    /// first ([`crate::probe::from_args`]); it is listed here for `--help`.
     Probe(crate::probe::ProbeArgs),
 }
 

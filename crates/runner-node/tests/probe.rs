@@ -1,5 +1,6 @@
-//! `runner-node probe`, the exec probe of the sidecar runner (an image with no shell or curl):
-//! the real binary against a real runner-node, a closed port, and a peer that never answers.
+//! `runner-node probe`, the exec probe of the sidecar runner (an image with no shell or curl)
+//! and the chart's `helm test`: the real binary against a real runner-node, a closed port, and
+//! a peer that never answers.
 
 mod common;
 
@@ -63,6 +64,74 @@ fn a_non_2xx_answer_fails_with_the_status() {
 }
 
 #[test]
+fn code_runs_on_the_runner_and_its_output_is_checked() {
+    let process = Process::start();
+    let port = port_of(&process.addr);
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--code",
+            "print(6 * 7)",
+        ];
+        args.extend_from_slice(extra);
+        outcome(&probe(&args))
+    };
+    let (code, line) = run(&["--expect-output", "42\n"]);
+    assert_eq!(code, 0, "{line}");
+    assert!(
+        line.starts_with(&format!("POST http://localhost:{port}/run: 200 OK")),
+        "{line}"
+    );
+    assert!(line.contains(r#"output "42\n""#), "{line}");
+    // Another output than the one expected fails, saying both.
+    let (code, line) = run(&["--expect-output", "41\n"]);
+    assert_eq!(code, 1);
+    assert!(line.contains(r#"output "42\n", expected "41\n""#), "{line}");
+}
+
+#[test]
+fn a_failing_or_refused_run_fails_saying_how() {
+    let process = Process::start_with(&["--max-body-bytes", "1024"]);
+    let port = port_of(&process.addr);
+    let (code, line) = outcome(&probe(&["--port", &port, "--code", "raise SystemExit(3)"]));
+    assert_eq!(code, 1);
+    assert!(
+        line.contains("the run ended completed with exit code 3"),
+        "{line}"
+    );
+    // A request the runner refuses: its error code and message.
+    let (code, line) = outcome(&probe(&["--port", &port, "--code", &"#".repeat(2000)]));
+    assert_eq!(code, 1);
+    assert!(
+        line.contains("413") && line.contains("payload_too_large"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_runner_with_auth_takes_the_token_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "s3cret-token\n").unwrap();
+    let process = Process::start_with(&["--auth-token-file", token.to_str().unwrap()]);
+    let port = port_of(&process.addr);
+    let (code, line) = outcome(&probe(&["--port", &port, "--code", "print(1)"]));
+    assert_eq!(code, 1);
+    assert!(
+        line.contains("401") && line.contains("unauthorized"),
+        "{line}"
+    );
+    let with_token = ["--port", &port, "--code", "print(1)", "--token-file"];
+    let (code, line) = outcome(&probe(
+        &[&with_token[..], &[token.to_str().unwrap()]].concat(),
+    ));
+    assert_eq!(code, 0, "{line}");
+}
+
+#[test]
 fn a_closed_port_fails_saying_the_connection_was_refused() {
     let port = {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -96,6 +165,14 @@ fn bad_flags_are_refused() {
     let output = probe(&["--timeout-ms", "0"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--timeout-ms"));
+    // A GET's path and a run's code exclude each other; an expected output needs code.
+    for args in [
+        &["--path", "/health", "--code", "1"][..],
+        &["--expect-output", "1"],
+    ] {
+        let output = probe(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
 }
 
 #[test]

@@ -80,6 +80,18 @@ impl Serving {
             key_pem: text(keys::TLS_KEY)?,
         })
     }
+
+    /// When the leaf certificate (the first of the chain) ends, read from the certificate
+    /// itself: the same for the operator's certificates and cert-manager's.
+    pub fn not_after(&self) -> Result<Timestamp> {
+        let invalid = |e: &dyn std::fmt::Display| {
+            Error::Certificate(format!("reading the serving certificate's end: {e}"))
+        };
+        let (_, pem) =
+            x509_parser::pem::parse_x509_pem(self.cert_pem.as_bytes()).map_err(|e| invalid(&e))?;
+        let cert = pem.parse_x509().map_err(|e| invalid(&e))?;
+        Timestamp::from_second(cert.validity().not_after.timestamp()).map_err(|e| invalid(&e))
+    }
 }
 
 /// Keys of the Secret (type `kubernetes.io/tls` when the operator creates it).

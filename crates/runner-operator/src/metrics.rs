@@ -7,6 +7,7 @@
 //! | `runner_operator_reconcile_failures_total{kind}` | counter | reconciles that failed, by [`crate::Error::kind`] |
 //! | `runner_operator_reconcile_duration_seconds` | histogram | time one reconcile took, whichever way it ended |
 //! | `runner_operator_child_applies_total{kind}` | counter | children applied because they drifted (see [`crate::drift`]), by kind |
+//! | `runner_operator_webhook_certificate_expiry_timestamp_seconds{secret}` | gauge | when the certificate the sidecar webhook serves ends (Unix time); absent without the webhook |
 //!
 //! The kinds a reconcile can fail with and the kinds of children are created at zero, so a
 //! dashboard's `rate()` sees each series from the first scrape; label values come from the
@@ -17,8 +18,11 @@ use std::time::Instant;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
+
+use k8s_openapi::jiff::Timestamp;
 
 use crate::ErrorKind;
 
@@ -30,6 +34,12 @@ struct KindLabel {
     kind: &'static str,
 }
 
+/// The Secret a certificate is kept in (the operator's configuration, never a pool's).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SecretLabel {
+    secret: String,
+}
+
 /// The metrics of one controller.
 #[derive(Debug)]
 pub struct Metrics {
@@ -38,6 +48,7 @@ pub struct Metrics {
     failures: Family<KindLabel, Counter>,
     duration: Histogram,
     applies: Family<KindLabel, Counter>,
+    certificate_end: Family<SecretLabel, Gauge>,
 }
 
 impl Default for Metrics {
@@ -59,6 +70,7 @@ impl Metrics {
             failures: Family::default(),
             duration,
             applies: Family::default(),
+            certificate_end: Family::default(),
         };
         for kind in ErrorKind::ALL.into_iter().filter(|k| k.fails_a_reconcile()) {
             let _ = metrics.failures.get_or_create(&KindLabel {
@@ -90,6 +102,14 @@ impl Metrics {
             "Children applied because they drifted from what the pool wants, by kind",
             metrics.applies.clone(),
         );
+        // No series until the webhook serves a certificate: an operator without the webhook
+        // has nothing to alert on.
+        r.register_with_unit(
+            "runner_operator_webhook_certificate_expiry_timestamp",
+            "When the certificate the sidecar webhook serves ends, as Unix time",
+            Unit::Seconds,
+            metrics.certificate_end.clone(),
+        );
         metrics
     }
 
@@ -112,6 +132,14 @@ impl Metrics {
     /// Counts one apply of a child of `kind` (such as `Deployment`).
     pub fn applied(&self, kind: &'static str) {
         self.applies.get_or_create(&KindLabel { kind }).inc();
+    }
+
+    /// Records that the webhook now serves a certificate kept in `secret` that ends at
+    /// `not_after`.
+    pub fn webhook_certificate(&self, secret: &str, not_after: Timestamp) {
+        let secret = secret.to_string();
+        let gauge = self.certificate_end.get_or_create(&SecretLabel { secret });
+        gauge.set(not_after.as_second());
     }
 
     /// Applies of children of `kind` so far.
@@ -164,6 +192,13 @@ mod tests {
         drop(metrics.reconcile());
         metrics.failure(ErrorKind::Kube);
         metrics.failure(ErrorKind::Kube);
+        assert!(
+            !metrics
+                .render()
+                .contains("certificate_expiry_timestamp_seconds{")
+        );
+        let end = Timestamp::from_second(1_900_000_000).unwrap();
+        metrics.webhook_certificate("webhook-tls", end);
         let text = metrics.render();
         for line in [
             "# TYPE runner_operator_reconciles_total counter",
@@ -173,6 +208,8 @@ mod tests {
             "# TYPE runner_operator_reconcile_duration_seconds histogram",
             "runner_operator_reconcile_duration_seconds_count 1",
             "runner_operator_child_applies_total{kind=\"HorizontalPodAutoscaler\"} 0",
+            "# TYPE runner_operator_webhook_certificate_expiry_timestamp_seconds gauge",
+            "runner_operator_webhook_certificate_expiry_timestamp_seconds{secret=\"webhook-tls\"} 1900000000",
         ] {
             assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
         }

@@ -32,6 +32,7 @@ use tokio_rustls::TlsAcceptor;
 use tracing::{debug, warn};
 
 use crate::certs::{self, CertSource, Serving};
+use crate::metrics::Metrics;
 use crate::webhook::{self, PoolLookup, WebhookConfig};
 use crate::{Error, Result};
 
@@ -130,10 +131,12 @@ pub fn acceptor(resolver: Arc<CertResolver>) -> Result<TlsAcceptor> {
 /// Makes or reads the certificates, opens the port and patches the `caBundle`, then returns
 /// a task that serves the webhook and keeps the certificates current until it is aborted.
 /// Fails when the first certificates or the port cannot be had, so a replica that could
-/// never answer the webhook stops with the reason instead of running without it.
+/// never answer the webhook stops with the reason instead of running without it. When the
+/// served certificate ends goes to `metrics`, at start and after every check.
 pub async fn start(
     client: kube::Client,
     options: WebhookOptions,
+    metrics: Arc<Metrics>,
 ) -> Result<tokio::task::JoinHandle<()>> {
     let certificates = Certificates::new(&client, &options);
     let serving = match options.certificates {
@@ -154,6 +157,12 @@ pub async fn start(
         }
     };
     let resolver = Arc::new(CertResolver::new(&serving)?);
+    let secret = options.secret.clone();
+    let served = move |serving: &Serving| match serving.not_after() {
+        Ok(not_after) => metrics.webhook_certificate(&secret, not_after),
+        Err(error) => warn!(%error, "the webhook certificate's end is unknown"),
+    };
+    served(&serving);
     let listener = TcpListener::bind(options.addr)
         .await
         .map_err(|source| Error::Listen {
@@ -169,7 +178,12 @@ pub async fn start(
     let refresh = async move {
         loop {
             tokio::time::sleep(CERT_CHECK_PERIOD).await;
-            let refreshed = async { resolver.set(&certificates.refresh().await?) };
+            let refreshed = async {
+                let serving = certificates.refresh().await?;
+                resolver.set(&serving)?;
+                served(&serving);
+                Ok::<_, Error>(())
+            };
             if let Err(error) = refreshed.await {
                 // The certificates in use stay valid for weeks: retry at the next check.
                 warn!(%error, "refreshing the webhook certificates");

@@ -98,6 +98,27 @@ fn a_new_serving_certificate_keeps_the_ca_and_a_new_ca_keeps_the_old_one_trusted
 }
 
 #[test]
+fn the_served_certificate_says_when_it_ends_for_the_end_metric() {
+    let first = fresh();
+    let serving = first.serving();
+    assert_eq!(serving.not_after().unwrap(), first.not_after);
+    // A renewal 61 days on: the new leaf's end, read from the PEM, not from the annotation.
+    let later = now() + days(61);
+    let renewed = certs::issue(Plan::NewServing, later, Some(&first), &names()).unwrap();
+    assert_eq!(
+        renewed.serving().not_after().unwrap(),
+        later + certs::SERVING_LIFETIME
+    );
+    let broken = certs::Serving {
+        cert_pem: "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"
+            .into(),
+        key_pem: serving.key_pem,
+    };
+    let error = broken.not_after().unwrap_err().to_string();
+    assert!(error.contains("serving certificate's end"), "{error}");
+}
+
+#[test]
 fn the_secret_holds_the_bundle_and_an_empty_one_means_start_over() {
     let bundle = certs::issue(Plan::NewCa, now() + days(1), Some(&fresh()), &names()).unwrap();
     let secret = bundle.to_secret(SECRET, NAMESPACE);

@@ -93,6 +93,9 @@ async fn counters_move_as_reconciles_happen() {
     api.fail_once("PATCH deployments/demo", 500);
     let error = reconcile(api.pool("demo")).await.unwrap_err();
     controller::error_policy(Arc::new(api.pool("demo")), &error, ctx.clone());
+    // A replica serving the webhook (tests/certs.rs reads the end from the certificate).
+    let end = "2027-03-01T00:00:00Z".parse().unwrap();
+    ctx.metrics.webhook_certificate("sandbox-webhook-tls", end);
 
     let after = scrape(addr).await;
     server.abort();
@@ -107,6 +110,8 @@ async fn counters_move_as_reconciles_happen() {
     assert_eq!(sample(&after, count), 3.0);
     let all = r#"runner_operator_reconcile_duration_seconds_bucket{le="+Inf"}"#;
     assert_eq!(sample(&after, all), 3.0);
+    let certificate = r#"runner_operator_webhook_certificate_expiry_timestamp_seconds{secret="sandbox-webhook-tls"}"#;
+    assert_eq!(sample(&after, certificate), 1_803_859_200.0);
 
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/metrics.txt");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {

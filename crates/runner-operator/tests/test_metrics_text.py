@@ -1,5 +1,6 @@
 """runner-operator's /metrics text, as scraped by tests/metrics.rs after three reconciles (one
-fine, one invalid spec, one failed API call), read with the official Prometheus parser."""
+fine, one invalid spec, one failed API call) with the webhook serving a certificate, read with
+the official Prometheus parser."""
 
 import pathlib
 
@@ -25,6 +26,7 @@ def test_families_have_conventional_names_and_types():
         "runner_operator_reconcile_failures": "counter",
         "runner_operator_reconcile_duration_seconds": "histogram",
         "runner_operator_child_applies": "counter",
+        "runner_operator_webhook_certificate_expiry_timestamp_seconds": "gauge",
     }
 
 
@@ -48,3 +50,10 @@ def test_duration_buckets_start_below_a_millisecond():
         float(s.labels["le"]) for s in duration.samples if s.name.endswith("_bucket")
     )
     assert bounds[0] < 0.001 and bounds[-1] == float("inf")
+
+
+def test_the_webhook_certificate_end_is_a_unix_time_per_secret():
+    family = families()["runner_operator_webhook_certificate_expiry_timestamp_seconds"]
+    name = "runner_operator_webhook_certificate_expiry_timestamp_seconds"
+    # 2027-03-01T00:00:00Z, as tests/metrics.rs sets it.
+    assert value(family, name, secret="sandbox-webhook-tls") == 1_803_859_200

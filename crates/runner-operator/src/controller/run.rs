@@ -82,7 +82,10 @@ pub async fn run(client: Client, options: Options) -> Result<()> {
     let admin = tokio::spawn(admin::serve(listener, ctx.metrics.clone()));
     // Every replica answers the webhook, leader or standby: the Service picks any ready one.
     let webhook = match webhook {
-        Some(options) => Some(crate::webhook_server::start(client.clone(), options).await?),
+        Some(options) => {
+            let metrics = ctx.metrics.clone();
+            Some(crate::webhook_server::start(client.clone(), options, metrics).await?)
+        }
         None => None,
     };
 
