@@ -17,7 +17,9 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Affinity, ResourceRequirements, Toleration};
+use k8s_openapi::api::core::v1::{
+    Affinity, LocalObjectReference, ResourceRequirements, Toleration,
+};
 use k8s_openapi::api::networking::v1::NetworkPolicyPeer;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, LabelSelector};
@@ -167,9 +169,12 @@ pub struct PythonSandboxPoolSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<ResourceRequirements>,
 
-    /// Where runner pods may be scheduled.
+    /// The runner pods themselves: where they may be scheduled (node selector, tolerations,
+    /// affinity, priority), how they run (a RuntimeClass), what they pull with (image pull
+    /// secrets) and what they carry (labels, annotations). The pod-level settings a platform
+    /// team shapes, in one place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub placement: Option<Placement>,
+    pub pod: Option<RunnerPod>,
 
     /// Limits every sandbox is held to: defaults a request gets when it names none, and maxima
     /// a request may not exceed (a request over a maximum is refused with 422, never clamped).
@@ -304,10 +309,20 @@ fn default_cpu_target() -> i32 {
     70
 }
 
-/// Where runner pods may be scheduled; the fields mean what they mean in a Pod spec.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// Prefixes of the labels and annotations the operator sets on runner pods, which a pool's
+/// own may not use.
+pub const RESERVED_POD_LABEL_PREFIXES: [&str; 2] = ["app.kubernetes.io/", "sandbox.runner.dev/"];
+
+/// The runner pods' own settings; the fields mean what they mean in a Pod spec.
+#[derive(KubeSchema, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[x_kube(
+    validation = Rule::new("!has(self.labels) || self.labels.all(k, !k.startsWith('app.kubernetes.io/') && !k.startsWith('sandbox.runner.dev/'))")
+        .message("pod.labels may not use the prefixes app.kubernetes.io/ and sandbox.runner.dev/: the operator selects and describes its runner pods with them"),
+    validation = Rule::new("!has(self.annotations) || self.annotations.all(k, !k.startsWith('sandbox.runner.dev/'))")
+        .message("pod.annotations may not use the prefix sandbox.runner.dev/: the operator's own annotations (such as the policy hash that rolls the pods) live there")
+)]
 #[serde(rename_all = "camelCase")]
-pub struct Placement {
+pub struct RunnerPod {
     /// Labels a node must have to run a runner pod.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub node_selector: BTreeMap<String, String>,
@@ -319,6 +334,34 @@ pub struct Placement {
     /// Node and pod affinity of runner pods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affinity: Option<Affinity>,
+
+    /// PriorityClass of runner pods; the cluster's default when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
+    pub priority_class_name: Option<String>,
+
+    /// RuntimeClass of runner pods, such as `gvisor` or `kata`: a second wall around the
+    /// WebAssembly sandbox (docs/security.md). The cluster's default runtime when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
+    pub runtime_class_name: Option<String>,
+
+    /// Secrets (in the pool's namespace) for pulling the runner image from a private registry.
+    /// Also added to the application pods the sidecar webhook injects this pool's runner into.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
+    pub image_pull_secrets: Vec<LocalObjectReference>,
+
+    /// Labels added to runner pods (for cost allocation, policies, service meshes); the
+    /// operator's own (`app.kubernetes.io/*`, `sandbox.runner.dev/*`) cannot be replaced.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("maxProperties" = 64))]
+    pub labels: BTreeMap<String, String>,
+
+    /// Annotations added to runner pods; `sandbox.runner.dev/*` is the operator's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("maxProperties" = 64))]
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// Limits every sandbox of the pool is held to.

@@ -63,6 +63,11 @@ fn reasonable_pools_are_accepted() {
         json!({"tracing": {"otlpEndpoint": "http://otel-collector.monitoring:4318"}}),
         json!({"tracing": {"otlpEndpoint": "https://10.0.0.7/otlp", "samplingRatio": 0.1,
                            "collectorPeers": [{"ipBlock": {"cidr": "10.0.0.7/32"}}]}}),
+        json!({"pod": {"runtimeClassName": "gvisor", "priorityClassName": "high",
+                       "imagePullSecrets": [{"name": "regcred"}],
+                       "labels": {"team": "a", "example.com/app.kubernetes.io": "x"},
+                       "annotations": {"app.kubernetes.io/note": "theirs to set"},
+                       "nodeSelector": {"sandbox": "true"}}}),
     ] {
         assert_eq!(violations(spec.clone()), Vec::<String>::new(), "{spec}");
     }
@@ -152,6 +157,20 @@ fn packages_have_one_source_a_path_inside_it_and_module_names() {
     assert_eq!(preimport["maxItems"], 64);
     let pattern = preimport["items"]["pattern"].as_str().unwrap();
     assert!(pattern.starts_with("^[A-Za-z_]"), "{pattern}");
+}
+
+#[test]
+fn pod_labels_and_annotations_leave_the_operators_own_alone() {
+    for key in ["app.kubernetes.io/name", "sandbox.runner.dev/pool"] {
+        assert_rejected(
+            json!({"pod": {"labels": {key: "mine"}}}),
+            "pod.labels may not use the prefixes app.kubernetes.io/ and sandbox.runner.dev/",
+        );
+    }
+    assert_rejected(
+        json!({"pod": {"annotations": {"sandbox.runner.dev/policy-hash": "0"}}}),
+        "pod.annotations may not use the prefix sandbox.runner.dev/",
+    );
 }
 
 #[test]
@@ -262,8 +281,9 @@ fn every_spec_field_is_documented_for_kubectl_explain() {
                 if property["description"].as_str().is_none_or(str::is_empty) {
                     undocumented.push(path.clone());
                 }
-                // Kubernetes' own types (placement, resources) carry their own docs.
-                if !path.starts_with(".spec.placement") && !path.starts_with(".spec.resources") {
+                // Kubernetes' own types (within pod, resources) carry their own docs.
+                let kubernetes = [".spec.pod.", ".spec.resources"];
+                if !kubernetes.iter().any(|k| path.starts_with(k)) {
                     walk(&path, property, undocumented);
                     walk(&path, &property["items"], undocumented);
                 }

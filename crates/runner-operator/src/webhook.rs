@@ -329,6 +329,25 @@ pub fn sidecar_patch(
             .map(to_json)
             .collect::<Result<_, _>>()?,
     );
+    // The pool's pull secrets, for the runner image; the pod's own stay, and one it already
+    // names is not added twice. Nothing else of the pool's `pod` applies to another's pod.
+    let pulls = spec.image_pull_secrets.as_deref().unwrap_or_default();
+    let missing: Vec<Value> = pool
+        .spec
+        .pod
+        .iter()
+        .flat_map(|pod| &pod.image_pull_secrets)
+        .filter(|secret| !pulls.contains(secret))
+        .map(to_json)
+        .collect::<Result<_, _>>()?;
+    if !missing.is_empty() {
+        append(
+            &mut add,
+            &["spec", "imagePullSecrets"],
+            spec.image_pull_secrets.is_some(),
+            missing,
+        );
+    }
     for (index, container) in spec.containers.iter().enumerate() {
         let env = container.env.as_deref();
         if env.is_some_and(|env| env.iter().any(|e| e.name == URL_ENV)) {

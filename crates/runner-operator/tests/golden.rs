@@ -119,7 +119,7 @@ fn minimal_pool() {
 }
 
 #[test]
-fn replicated_pool_with_data_env_callers_and_placement() {
+fn replicated_pool_with_data_env_callers_and_pod_settings() {
     let pool = pool("team-a")
         .replicas(3)
         .image(
@@ -138,8 +138,44 @@ fn replicated_pool_with_data_env_callers_and_placement() {
         .caller(&[("team", "a")], &[("role", "agent")])
         .monitoring(&[("kubernetes.io/metadata.name", "monitoring")])
         .node_selector("sandbox", "true")
+        .pull_secrets(&["registry-creds"])
+        .pod(|pod| {
+            pod.priority_class_name = Some("sandbox-high".into());
+            pod.runtime_class_name = Some("gvisor".into());
+            pod.labels
+                .insert("cost-center".into(), "ai-platform".into());
+            pod.annotations
+                .insert("example.com/owner".into(), "team-a".into());
+        })
         .build();
     let children = check_golden("replicated", &pool);
+    let Workload::Deployment(deployment) = &children.workload else {
+        panic!("mode Deployment")
+    };
+    let template = &deployment.spec.as_ref().unwrap().template;
+    let meta = template.metadata.as_ref().unwrap();
+    let spec = template.spec.as_ref().unwrap();
+    assert_eq!(spec.runtime_class_name.as_deref(), Some("gvisor"));
+    assert_eq!(spec.priority_class_name.as_deref(), Some("sandbox-high"));
+    assert_eq!(
+        spec.image_pull_secrets.as_ref().unwrap()[0].name,
+        "registry-creds"
+    );
+    let labels = meta.labels.as_ref().unwrap();
+    assert_eq!(labels["cost-center"], "ai-platform");
+    // The operator's own labels and annotations stay: the Deployment selects by them.
+    let selector = deployment
+        .spec
+        .as_ref()
+        .unwrap()
+        .selector
+        .match_labels
+        .clone()
+        .unwrap();
+    assert!(selector.iter().all(|(k, v)| labels.get(k) == Some(v)));
+    let annotations = meta.annotations.as_ref().unwrap();
+    assert_eq!(annotations["example.com/owner"], "team-a");
+    assert!(annotations.contains_key("sandbox.runner.dev/policy-hash"));
     let pdb = children.pdb.expect("PDB with 3 replicas");
     assert_eq!(pdb.metadata.name.as_deref(), Some("team-a"));
     assert_eq!(children.policy.scratch_quota_bytes, 16 << 20);

@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 type Pools = BTreeMap<(String, String), PythonSandboxPool>;
 
-/// `team-a`: a pool with every default. `team-b`: data mounts and its own image.
+/// `team-a`: a pool with every default. `team-b`: data mounts, its own image and pull secrets.
 fn pools() -> Pools {
     [
         pool("team-a").build(),
@@ -37,6 +37,7 @@ fn pools() -> Pools {
             .config_map_data("fixtures", "test-fixtures")
             .pvc_data("datasets", "shared-datasets")
             .scratch("16Mi")
+            .pull_secrets(&["shared-creds", "runner-creds"])
             .build(),
     ]
     .into_iter()
@@ -298,6 +299,14 @@ async fn existing_init_containers_volumes_env_and_ports_are_kept() {
         env(&spec.containers[1], webhook::URL_ENV),
         Some("http://127.0.0.1:13001/sandbox")
     );
+    // The pool's pull secrets join the pod's own, once each.
+    let pulls: Vec<_> = spec
+        .image_pull_secrets
+        .iter()
+        .flatten()
+        .map(|s| &s.name)
+        .collect();
+    assert_eq!(pulls, ["app-creds", "shared-creds", "runner-creds"]);
     let annotations = outcome.pod().metadata.annotations.as_ref().unwrap();
     assert_eq!(annotations["example.com/owner"], "team-b");
     assert_eq!(

@@ -29,7 +29,8 @@ pub const STARTUP_SECONDS_WITH_PACKAGES: i32 = 600;
 /// How often the startup probe asks.
 const STARTUP_PERIOD_SECONDS: i32 = 5;
 
-/// The runner pods' template: the runner container, its volumes, security and placement.
+/// The runner pods' template: the runner container, its volumes, security, and the pool's
+/// `pod` settings (the operator's labels and annotations win over the pool's).
 pub(super) fn template(
     meta: &Meta<'_>,
     spec: &PythonSandboxPoolSpec,
@@ -38,13 +39,15 @@ pub(super) fn template(
     policy_hash: &str,
 ) -> PodTemplateSpec {
     let Runner { container, volumes } = runner_parts(meta.name, spec, settings, policy, "");
-    let placement = spec.placement.clone().unwrap_or_default();
-    let mut annotations = BTreeMap::new();
+    let pod = spec.pod.clone().unwrap_or_default();
+    let mut pod_labels = pod.labels;
+    pod_labels.extend(meta.labels());
+    let mut annotations = pod.annotations;
     annotations.insert(labels::POLICY_HASH.to_string(), policy_hash.to_string());
 
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
-            labels: Some(meta.labels()),
+            labels: Some(pod_labels),
             annotations: Some(annotations),
             ..ObjectMeta::default()
         }),
@@ -62,14 +65,22 @@ pub(super) fn template(
             }),
             // runner-node drains in-flight runs for up to 30 s after SIGTERM.
             termination_grace_period_seconds: Some(45),
-            node_selector: (!placement.node_selector.is_empty()).then_some(placement.node_selector),
-            tolerations: (!placement.tolerations.is_empty()).then_some(placement.tolerations),
-            affinity: placement.affinity,
+            node_selector: (!pod.node_selector.is_empty()).then_some(pod.node_selector),
+            tolerations: non_empty(pod.tolerations),
+            affinity: pod.affinity,
+            priority_class_name: pod.priority_class_name,
+            runtime_class_name: pod.runtime_class_name,
+            image_pull_secrets: non_empty(pod.image_pull_secrets),
             containers: vec![container],
             volumes: Some(volumes),
             ..PodSpec::default()
         }),
     }
+}
+
+/// `None` for an empty list: the field stays out of the object, as Kubernetes writes it.
+fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
+    (!items.is_empty()).then_some(items)
 }
 
 /// A pool's runner-node container and the volumes it mounts: what a runner pod of the pool

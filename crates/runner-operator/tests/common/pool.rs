@@ -1,13 +1,13 @@
 //! Pool fixtures: a `PythonSandboxPool` built step by step, as the API server would hand it
 //! over, and what tests read back from its children.
 
-use k8s_openapi::api::core::v1::Toleration;
+use k8s_openapi::api::core::v1::{LocalObjectReference, Toleration};
 use k8s_openapi::api::networking::v1::NetworkPolicyPeer;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use runner_api::pool::{
     Autoscaling, CallerRule, ConfigMapSource, DataMount, ImagePullPolicy, ImageSource, Packages,
-    Placement, PoolMode, PvcSource, PythonSandboxPool, PythonSandboxPoolSpec, SandboxLimits,
+    PoolMode, PvcSource, PythonSandboxPool, PythonSandboxPoolSpec, RunnerPod, SandboxLimits,
     Scratch, Tracing,
 };
 use runner_operator::resources::Settings;
@@ -200,8 +200,26 @@ impl PoolBuilder {
         self
     }
 
+    /// Changes the pool's `pod` settings.
+    pub fn pod(mut self, change: impl FnOnce(&mut RunnerPod)) -> Self {
+        change(self.0.spec.pod.get_or_insert_with(RunnerPod::default));
+        self
+    }
+
+    /// Image pull secrets of the pool's runner pods.
+    pub fn pull_secrets(self, names: &[&str]) -> Self {
+        self.pod(|pod| {
+            pod.image_pull_secrets = names
+                .iter()
+                .map(|name| LocalObjectReference {
+                    name: name.to_string(),
+                })
+                .collect();
+        })
+    }
+
     pub fn node_selector(mut self, key: &str, value: &str) -> Self {
-        let placement = self.0.spec.placement.get_or_insert_with(Placement::default);
+        let placement = self.0.spec.pod.get_or_insert_with(RunnerPod::default);
         placement.node_selector.insert(key.into(), value.into());
         placement.tolerations.push(Toleration {
             key: Some("sandbox".into()),
