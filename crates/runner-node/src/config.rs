@@ -15,6 +15,7 @@ use clap::Parser;
 
 use runner_api::policy::{Limit, PolicyLimits, SandboxPolicy, defaults};
 use runner_api::runtime::Runtime;
+use runner_api::tenants::TenantsFile;
 
 use crate::{Error, Result};
 
@@ -184,6 +185,17 @@ pub struct Config {
     /// File holding the bearer token (surrounding whitespace ignored), e.g. a mounted Secret.
     #[arg(long, env = "RUNNER_AUTH_TOKEN_FILE", conflicts_with = "auth_token")]
     pub auth_token_file: Option<PathBuf>,
+
+    /// Tenants file (YAML: `tenants: {NAME: {tokens: [...]}}`, runner-api's `tenants`): each
+    /// request is attributed to the tenant whose token it carries. Re-read when it changes; a
+    /// broken edit keeps the tenants in force. Instead of `--auth-token(-file)`, which stand
+    /// for one tenant named `default`.
+    #[arg(
+        long,
+        env = "RUNNER_AUTH_TOKENS_FILE",
+        conflicts_with_all = ["auth_token", "auth_token_file"]
+    )]
+    pub auth_tokens_file: Option<PathBuf>,
 }
 
 /// Whether and where the admin endpoints are served.
@@ -278,8 +290,21 @@ impl Config {
         config
     }
 
-    /// The bearer token run endpoints require, if any, read from the flag or the file.
-    pub fn resolve_auth_token(&self) -> Result<Option<String>> {
+    /// The tenants run endpoints accept, if auth is on: the tenants file, or one token (from
+    /// the flag or its file) standing for the tenant `default`.
+    pub fn resolve_tenants(&self) -> Result<Option<TenantsFile>> {
+        if let Some(path) = &self.auth_tokens_file {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let file = TenantsFile::from_yaml(&text)
+                .map_err(|e| Error::Config(format!("tenants file {}: {e}", path.display())))?;
+            return Ok(Some(file));
+        }
+        let token = self.resolve_auth_token()?;
+        Ok(token.map(|token| TenantsFile::single(&token)))
+    }
+
+    /// The single bearer token of `--auth-token(-file)`, if any.
+    fn resolve_auth_token(&self) -> Result<Option<String>> {
         let token = match (&self.auth_token, &self.auth_token_file) {
             (Some(token), _) => token.trim().to_string(),
             (None, Some(path)) => std::fs::read_to_string(path)

@@ -17,10 +17,10 @@
 //! |---|---|
 //! | HTTP | `routes`, `serve`, `openapi`, `environment`, `probe` |
 //! | a run | `sandbox` (executes a plan), `workdir` (its `/work`), `admission` |
-//! | checked input | `plan` (request + policy → run plan), `policy` (the policy in force) |
+//! | checked input | `plan` (request + policy → run plan), `policy` (the policy in force), `tenants` (who calls) |
 //! | the interpreter | `engine` (Interpreter), `cache`, `snapshot`, `packages`, `runtime` |
 //! | records | `record` (limits, report), `telemetry`, `metrics`, `capture` |
-//! | bottom | `guest` (layout, host state), `config` (flags) |
+//! | bottom | `guest` (layout, host state), `config` (flags), `live` (a file re-read on change) |
 //!
 //! [`Server::bind`] validates the configuration, loads the interpreter and binds the socket;
 //! [`Server::run`] serves until its shutdown future resolves, then drains in-flight runs. The
@@ -30,6 +30,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use runner_api::tenants::TenantsFile;
 use tokio::net::TcpListener;
 
 pub mod admission;
@@ -39,6 +40,7 @@ pub mod config;
 pub mod engine;
 pub mod environment;
 pub mod guest;
+pub mod live;
 pub mod metrics;
 pub mod openapi;
 pub mod packages;
@@ -53,6 +55,7 @@ pub mod serve;
 pub mod shutdown;
 pub mod snapshot;
 pub mod telemetry;
+pub mod tenants;
 pub mod workdir;
 
 pub use config::Config;
@@ -142,11 +145,22 @@ pub struct Server {
     state: routes::State,
 }
 
+/// What to warn about when the run port is open beyond this host with no auth: anyone who
+/// reaches the address can run code (in a pool's pod, only the callers its NetworkPolicy
+/// admits).
+pub fn exposure_warning(addr: SocketAddr, auth: bool) -> Option<&'static str> {
+    (!auth && !addr.ip().is_loopback()).then_some(
+        "listening beyond loopback with no auth: whoever reaches this address can run code; \
+         set --auth-tokens-file (or --auth-token-file), --host 127.0.0.1, or admit callers \
+         with a NetworkPolicy",
+    )
+}
+
 impl Server {
     /// Validates `config`, loads the interpreter and binds the listening socket.
     pub async fn bind(config: Config) -> Result<Self> {
         config.validate()?;
-        let auth_token = config.resolve_auth_token()?;
+        let tenants = config.resolve_tenants()?;
         let policy = config.policy()?;
         let loader = config.clone();
         let slots = policy.limits.max_concurrent_runs;
@@ -166,6 +180,9 @@ impl Server {
                 .map_err(|e| Error::io(format!("{what} {addr}"), e))
         };
         let listener = bind(config.listen_addr(), "listen address").await?;
+        if let Some(warning) = exposure_warning(config.listen_addr(), tenants.is_some()) {
+            tracing::warn!(addr = %config.listen_addr(), "{warning}");
+        }
         let admin = match config.admin_addr() {
             Some(addr) => Some(bind(addr, "admin address (--admin-port)").await?),
             None => None,
@@ -173,7 +190,7 @@ impl Server {
         Ok(Server {
             listener,
             admin,
-            state: routes::State::new(interpreter, config, policy, auth_token),
+            state: routes::State::new(interpreter, config, policy, tenants.as_ref()),
         })
     }
 
@@ -207,10 +224,14 @@ impl Server {
         let state = self.state;
         let reloader = state.config.policy_file.clone().map(|path| {
             let floor = state.interpreter.snapshot_memory_bytes;
-            state
-                .policy
-                .watch(path, floor, state.interpreter.build.runtime)
+            policy::watch(&state.policy, path, floor, state.interpreter.build.runtime)
         });
+        let tenants_reloader = match (&state.tenants, &state.config.auth_tokens_file) {
+            (Some(live), Some(path)) => Some(live.watch(path.clone(), "tenants", |text| {
+                TenantsFile::from_yaml(text).map(|file| tenants::Tenants::new(&file))
+            })),
+            _ => None,
+        };
         let admin = self.admin.map(|listener| {
             tokio::spawn(serve::serve(
                 listener,
@@ -244,8 +265,23 @@ impl Server {
                 tracing::warn!(?grace, "grace period over, exiting with runs in flight");
             }
         }
-        for task in [reloader, admin].into_iter().flatten() {
+        for task in [reloader, tenants_reloader, admin].into_iter().flatten() {
             task.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_open_address_without_auth_is_warned_about() {
+        let at = |addr: &str| addr.parse::<SocketAddr>().unwrap();
+        assert!(exposure_warning(at("0.0.0.0:3000"), false).is_some());
+        assert!(exposure_warning(at("[::]:3000"), false).is_some());
+        assert!(exposure_warning(at("0.0.0.0:3000"), true).is_none());
+        assert!(exposure_warning(at("127.0.0.1:3000"), false).is_none());
+        assert!(exposure_warning(at("[::1]:3000"), false).is_none());
     }
 }

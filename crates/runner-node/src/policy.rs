@@ -1,24 +1,15 @@
 //! The sandbox policy in force: read from a policy file (parsed by runner-api's
 //! [`SandboxPolicy::from_yaml`], then checked against this host), and reloaded when the file
-//! changes.
-//!
-//! Kubernetes updates a mounted ConfigMap by swapping a symlink, which file-change events report
-//! unreliably; reading the file every [`RELOAD_INTERVAL`] and comparing contents works for every
-//! way a file can change. A policy that fails to load keeps the old one in force and logs why.
-//! `max_concurrent_runs` sizes the run slots at start and takes effect at the next start (the
+//! changes ([`crate::live`]: a policy that fails to load keeps the old one in force and logs
+//! why). `max_concurrent_runs` sizes the run slots at start and takes effect at the next start (the
 //! operator rolls the pods when a pool's policy changes).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 use runner_api::policy::SandboxPolicy;
 use runner_api::runtime::Runtime;
 
 use crate::{Error, Result};
-
-/// How often the policy file is read for changes.
-pub const RELOAD_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Reads and checks the policy file at `path` of a runner serving `runtime`.
 pub fn load(path: &Path, runtime: Runtime) -> Result<SandboxPolicy> {
@@ -67,60 +58,20 @@ pub fn check_floor(policy: &SandboxPolicy, floor_bytes: u64, what: &str) -> Resu
 }
 
 /// The current policy, shared by every request; runs take a snapshot when they are admitted.
-#[derive(Clone)]
-pub struct LivePolicy(Arc<RwLock<Arc<SandboxPolicy>>>);
+pub type LivePolicy = crate::live::Live<SandboxPolicy>;
 
-impl LivePolicy {
-    /// A policy that starts as `policy`.
-    pub fn new(policy: SandboxPolicy) -> Self {
-        LivePolicy(Arc::new(RwLock::new(Arc::new(policy))))
-    }
-
-    /// The policy in force now.
-    pub fn current(&self) -> Arc<SandboxPolicy> {
-        // A poisoned lock only means a writer panicked between two whole values.
-        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    fn replace(&self, policy: SandboxPolicy) {
-        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(policy);
-    }
-
-    /// Re-reads `path` every [`RELOAD_INTERVAL`] until the returned task is aborted; a new
-    /// policy must hold the interpreter's `floor_bytes` (`runtime`: the interpreter's).
-    pub fn watch(
-        &self,
-        path: PathBuf,
-        floor_bytes: u64,
-        runtime: Runtime,
-    ) -> tokio::task::JoinHandle<()> {
-        let live = self.clone();
-        tokio::spawn(async move {
-            let read =
-                |path: &PathBuf| std::fs::read_to_string(path).map_err(|e| Error::io(path, e));
-            let mut last = read(&path).ok();
-            let mut ticks = tokio::time::interval(RELOAD_INTERVAL);
-            loop {
-                ticks.tick().await;
-                let now = read(&path);
-                if now.as_ref().ok() == last.as_ref() {
-                    continue;
-                }
-                last = now.as_ref().ok().cloned();
-                match now.and_then(|text| from_text(&path, &text, floor_bytes, runtime)) {
-                    Ok(policy) if *live.current() == policy => {}
-                    Ok(policy) => {
-                        tracing::info!(path = %path.display(), "sandbox policy reloaded");
-                        live.replace(policy);
-                    }
-                    Err(err) => tracing::error!(
-                        error = %err,
-                        "policy file changed but is invalid; the previous policy stays in force"
-                    ),
-                }
-            }
-        })
-    }
+/// Re-reads the policy file at `path` when it changes (see [`crate::live`]); a new policy must
+/// hold the interpreter's `floor_bytes` (`runtime`: the interpreter's).
+pub fn watch(
+    live: &LivePolicy,
+    path: PathBuf,
+    floor_bytes: u64,
+    runtime: Runtime,
+) -> tokio::task::JoinHandle<()> {
+    let file = path.clone();
+    live.watch(path, "sandbox policy", move |text| {
+        from_text(&file, text, floor_bytes, runtime)
+    })
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, Bytes};
 use futures_util::{FutureExt, Stream, StreamExt};
 use runner_api::policy::SandboxPolicy;
+use runner_api::tenants::TenantsFile;
 use runner_api::{
     ErrorBody, ErrorCode, ErrorDetail, Outcome, RunRequest, RunResponse, RunStatus, Status,
 };
@@ -30,10 +31,12 @@ use warp::{Filter, Rejection};
 use crate::admission::Admission;
 use crate::config::Config;
 use crate::engine::Interpreter;
+use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::plan::RunPlan;
 use crate::policy::LivePolicy;
 use crate::record::Report;
+use crate::tenants::Tenants;
 use crate::{Error, Result, sandbox, telemetry};
 
 /// Seconds a refused client is told to wait before retrying (503 `Retry-After`).
@@ -52,9 +55,8 @@ pub struct State {
     pub(crate) policy: LivePolicy,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) on_request: Option<RequestHook>,
-    /// SHA-256 of the bearer token run endpoints require, if auth is on. Comparing digests
-    /// keeps the comparison's timing independent of how much of the token a caller guessed.
-    auth_digest: Option<[u8; 32]>,
+    /// The tenants whose tokens run endpoints accept, if auth is on.
+    pub(crate) tenants: Option<Live<Tenants>>,
 }
 
 impl State {
@@ -63,7 +65,7 @@ impl State {
         interpreter: Arc<Interpreter>,
         config: Config,
         policy: SandboxPolicy,
-        auth_token: Option<String>,
+        tenants: Option<&TenantsFile>,
     ) -> Self {
         State {
             interpreter,
@@ -72,24 +74,24 @@ impl State {
             metrics: Arc::new(Metrics::new()),
             on_request: None,
             config: Arc::new(config),
-            auth_digest: auth_token.map(|t| digest(&t)),
+            tenants: tenants.map(|file| Live::new(Tenants::new(file))),
         }
     }
 
-    /// Whether the `Authorization` header satisfies the configured token (always, if none).
-    fn authorized(&self, authorization: Option<&str>) -> bool {
-        let Some(expected) = &self.auth_digest else {
-            return true;
+    /// Who the `Authorization` header says calls: `Ok(None)` when auth is off, the tenant
+    /// when its token is known, `Err` (401) otherwise.
+    fn caller(
+        &self,
+        authorization: Option<&str>,
+    ) -> std::result::Result<Option<Arc<str>>, Refusal> {
+        let Some(tenants) = &self.tenants else {
+            return Ok(None);
         };
-        authorization
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .is_some_and(|token| digest(token.trim()) == *expected)
+        match tenants.current().caller(authorization) {
+            Some(tenant) => Ok(Some(tenant)),
+            None => Err(Refusal(ErrorCode::Unauthorized, UNAUTHORIZED.into())),
+        }
     }
-}
-
-fn digest(token: &str) -> [u8; 32] {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(token.as_bytes()).into()
 }
 
 /// All endpoints, with every rejection turned into a JSON error body.
@@ -122,7 +124,7 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
     let doc_state = state.clone();
     let openapi = warp::path!("openapi.json").and(warp::get()).map(move || {
         let policy = doc_state.policy.current();
-        let doc = crate::openapi::document(&policy, doc_state.auth_digest.is_some());
+        let doc = crate::openapi::document(&policy, doc_state.tenants.is_some());
         warp::reply::json(&doc).into_response()
     });
 
@@ -133,7 +135,7 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
             header::AUTHORIZATION.as_str(),
         ))
         .map(move |auth: Option<String>| {
-            if !env_state.authorized(auth.as_deref()) {
+            if env_state.caller(auth.as_deref()).is_err() {
                 return unauthorized();
             }
             let policy = env_state.policy.current();
@@ -169,13 +171,14 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
                 let span = telemetry::run_span(traceparent.as_deref(), tracestate.as_deref());
                 async move {
                     let answer = async {
-                        if !state.authorized(auth.as_deref()) {
-                            return Err(Refusal(ErrorCode::Unauthorized, UNAUTHORIZED.into()));
-                        }
+                        let tenant = state.caller(auth.as_deref())?;
+                        telemetry::record_tenant(tenant.as_deref());
                         let request =
                             read_request(content_type, length, body, max_body, body_timeout)
                                 .await?;
-                        handle_run(&state, request).await.map_err(Refusal::from)
+                        handle_run(&state, request, tenant.as_deref())
+                            .await
+                            .map_err(Refusal::from)
                     };
                     // A bug must cost one request, not the connection's task or the process.
                     let answer = match AssertUnwindSafe(answer).catch_unwind().await {
@@ -277,7 +280,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
         .unwrap_or("(not a string)")
 }
 
-async fn handle_run(state: &State, request: RunRequest) -> Result<Response> {
+async fn handle_run(state: &State, request: RunRequest, tenant: Option<&str>) -> Result<Response> {
     if let Some(hook) = &state.on_request {
         hook(&request);
     }
@@ -300,6 +303,7 @@ async fn handle_run(state: &State, request: RunRequest) -> Result<Response> {
     telemetry::record_report(&report);
     tracing::info!(
         run.id = %id,
+        tenant,
         outcome = report.outcome.as_str(),
         exit_code = report.exit_code,
         duration_ms = report.duration.as_secs_f64() * 1e3,

@@ -60,6 +60,7 @@ pub fn run_span(traceparent: Option<&str>, tracestate: Option<&str>) -> tracing:
         "run",
         otel.kind = "server",
         run.id = Empty,
+        run.tenant = Empty,
         run.timeout_ms = Empty,
         run.memory_limit_bytes = Empty,
         run.output_limit_bytes = Empty,
@@ -81,6 +82,13 @@ pub(crate) fn record_limits(id: &str, limits: &Limits) {
     span.record("run.timeout_ms", limits.timeout.as_millis() as u64);
     span.record("run.memory_limit_bytes", limits.memory_bytes as u64);
     span.record("run.output_limit_bytes", limits.output_bytes as u64);
+}
+
+/// Records the caller's tenant (when auth is on) on the current run span.
+pub(crate) fn record_tenant(tenant: Option<&str>) {
+    if let Some(tenant) = tenant {
+        tracing::Span::current().record("run.tenant", tenant);
+    }
 }
 
 /// Records how the run ended on the current run span.

@@ -140,7 +140,7 @@ async fn a_changed_policy_file_is_reloaded_and_a_broken_one_ignored() {
     assert!(reloaded, "the new policy did not take effect");
 
     std::fs::write(&path, "limits: {nonsense: 1}\n").unwrap();
-    tokio::time::sleep(runner_node::policy::RELOAD_INTERVAL * 2).await;
+    tokio::time::sleep(runner_node::live::RELOAD_INTERVAL * 2).await;
     assert_eq!(
         server.post(&lang).await.status,
         200,

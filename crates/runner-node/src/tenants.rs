@@ -1,0 +1,78 @@
+//! Who calls: the tenants whose bearer tokens the run endpoints accept (runner-api's
+//! [`TenantsFile`]: `--auth-tokens-file`, re-read when it changes; or one `--auth-token`, the
+//! tenant `default`).
+//!
+//! Only SHA-256 digests of the tokens are kept, and a request's token is compared with every
+//! one of them, without stopping at a match: the time an answer takes says nothing about which
+//! token, or how much of one, a caller guessed.
+
+use std::sync::Arc;
+
+use runner_api::tenants::TenantsFile;
+
+/// The tenants in force: each token's digest and its tenant's name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tenants(Vec<([u8; 32], Arc<str>)>);
+
+impl Tenants {
+    /// The tenants of a checked file.
+    pub fn new(file: &TenantsFile) -> Self {
+        let tokens = file.tenants.iter().flat_map(|(name, tenant)| {
+            let name: Arc<str> = Arc::from(name.as_str());
+            tenant
+                .tokens
+                .iter()
+                .map(move |token| (digest(token), name.clone()))
+        });
+        Tenants(tokens.collect())
+    }
+
+    /// The tenant whose token `authorization` (`Bearer <token>`) carries, if any.
+    pub fn caller(&self, authorization: Option<&str>) -> Option<Arc<str>> {
+        let token = authorization?.strip_prefix("Bearer ")?.trim();
+        let presented = digest(token);
+        let mut found = None;
+        for (known, name) in &self.0 {
+            if *known == presented {
+                found = Some(name.clone());
+            }
+        }
+        found
+    }
+
+    /// How many tenants there are (for the start-up log line).
+    pub fn count(&self) -> usize {
+        let mut names: Vec<&str> = self.0.iter().map(|(_, name)| &**name).collect();
+        names.dedup();
+        names.len()
+    }
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_names_its_tenant_and_nothing_else_passes() {
+        let text = "tenants:\n  a:\n    tokens: [aaaaaaaaaaaaaaaa-1, aaaaaaaaaaaaaaaa-2]\n  b:\n    tokens: [bbbbbbbbbbbbbbbb-1]\n";
+        let tenants = Tenants::new(&TenantsFile::from_yaml(text).unwrap());
+        assert_eq!(tenants.count(), 2);
+        let caller = |header: &str| tenants.caller(Some(header)).map(|t| t.to_string());
+        assert_eq!(caller("Bearer aaaaaaaaaaaaaaaa-2").as_deref(), Some("a"));
+        assert_eq!(caller("Bearer  bbbbbbbbbbbbbbbb-1 ").as_deref(), Some("b"));
+        for refused in [
+            "Bearer aaaaaaaaaaaaaaaa",
+            "aaaaaaaaaaaaaaaa-1",
+            "Basic aaaaaaaaaaaaaaaa-1",
+            "Bearer ",
+        ] {
+            assert_eq!(caller(refused), None, "{refused}");
+        }
+        assert_eq!(tenants.caller(None), None);
+    }
+}
