@@ -16,6 +16,12 @@ pub const POLICY_KEY: &str = "policy.yaml";
 pub const POLICY_FILE: &str = "/etc/runner/policy.yaml";
 /// Writable scratch of the sandboxes (an emptyDir with a size limit); runner-node's `TMPDIR`.
 pub const SCRATCH_DIR: &str = "/tmp";
+/// Where a pool's auth Secret (its tenants file) is mounted, read-only.
+pub const AUTH_DIR: &str = "/etc/runner-auth";
+/// The tenants file inside [`AUTH_DIR`] (runner-node's `--auth-tokens-file`).
+pub const AUTH_FILE: &str = "/etc/runner-auth/tenants.yaml";
+/// The name of that file, whatever the Secret's key is.
+pub const AUTH_FILE_NAME: &str = "tenants.yaml";
 /// Where runner-node caches the compiled interpreter, so a restarted container skips the
 /// compile; the root filesystem is read-only, so this is an emptyDir too.
 pub const MODULE_CACHE_DIR: &str = "/var/cache/runner";

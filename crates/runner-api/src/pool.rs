@@ -216,6 +216,14 @@ pub struct PythonSandboxPoolSpec {
     #[schemars(length(max = 16))]
     pub allowed_callers: Vec<CallerRule>,
 
+    /// Bearer tokens the runners require: a Secret in the pool's namespace holding a tenants
+    /// file (`tenants: {NAME: {tokens: [...]}}`, docs/security.md), mounted read-only and
+    /// re-read when it changes, so tokens rotate without a restart. Every run is attributed to
+    /// the tenant of its token. Not set: no token is asked for, and the NetworkPolicy alone
+    /// decides who calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<Auth>,
+
     /// Who may scrape the runners' admin port (9090: `/metrics`). When empty, nobody may: the
     /// NetworkPolicy admits no traffic to that port.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -312,6 +320,24 @@ fn default_cpu_target() -> i32 {
 /// Prefixes of the labels and annotations the operator sets on runner pods, which a pool's
 /// own may not use.
 pub const RESERVED_POD_LABEL_PREFIXES: [&str; 2] = ["app.kubernetes.io/", "sandbox.runner.dev/"];
+
+/// The Secret holding a pool's tenants file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Auth {
+    /// Name of the Secret, in the pool's namespace.
+    #[schemars(length(min = 1, max = 253))]
+    pub secret_name: String,
+
+    /// Key of the Secret that holds the tenants file.
+    #[serde(default = "default_auth_key")]
+    #[schemars(length(min = 1, max = 253))]
+    pub key: String,
+}
+
+fn default_auth_key() -> String {
+    crate::pod::AUTH_FILE_NAME.to_string()
+}
 
 /// The runner pods' own settings; the fields mean what they mean in a Pod spec.
 #[derive(KubeSchema, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -139,6 +139,7 @@ fn replicated_pool_with_data_env_callers_and_pod_settings() {
         .monitoring(&[("kubernetes.io/metadata.name", "monitoring")])
         .node_selector("sandbox", "true")
         .pull_secrets(&["registry-creds"])
+        .auth("team-a-tenants")
         .pod(|pod| {
             pod.priority_class_name = Some("sandbox-high".into());
             pod.runtime_class_name = Some("gvisor".into());
@@ -176,6 +177,35 @@ fn replicated_pool_with_data_env_callers_and_pod_settings() {
     let annotations = meta.annotations.as_ref().unwrap();
     assert_eq!(annotations["example.com/owner"], "team-a");
     assert!(annotations.contains_key("sandbox.runner.dev/policy-hash"));
+    // The tenants file: the Secret's key mounted read-only where runner-node is told to look.
+    let runner = &spec.containers[0];
+    let tokens_file = runner
+        .env
+        .iter()
+        .flatten()
+        .find(|e| e.name == "RUNNER_AUTH_TOKENS_FILE");
+    assert_eq!(
+        tokens_file.unwrap().value.as_deref(),
+        Some(runner_api::pod::AUTH_FILE)
+    );
+    let volume = spec
+        .volumes
+        .iter()
+        .flatten()
+        .find(|v| v.name == "auth")
+        .unwrap();
+    let secret = volume.secret.as_ref().unwrap();
+    assert_eq!(secret.secret_name.as_deref(), Some("team-a-tenants"));
+    let mounted = runner
+        .volume_mounts
+        .iter()
+        .flatten()
+        .find(|m| m.name == "auth")
+        .unwrap();
+    assert_eq!(
+        (mounted.mount_path.as_str(), mounted.read_only),
+        (runner_api::pod::AUTH_DIR, Some(true))
+    );
     let pdb = children.pdb.expect("PDB with 3 replicas");
     assert_eq!(pdb.metadata.name.as_deref(), Some("team-a"));
     assert_eq!(children.policy.scratch_quota_bytes, 16 << 20);

@@ -38,6 +38,7 @@ fn pools() -> Pools {
             .pvc_data("datasets", "shared-datasets")
             .scratch("16Mi")
             .pull_secrets(&["shared-creds", "runner-creds"])
+            .auth("team-b-tenants")
             .build(),
     ]
     .into_iter()

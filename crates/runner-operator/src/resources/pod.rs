@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar,
     EnvVarSource, HTTPGetAction, ImageVolumeSource, KeyToPath, ObjectFieldSelector,
     PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-    ResourceRequirements, SeccompProfile, SecurityContext, Volume, VolumeMount,
+    ResourceRequirements, SeccompProfile, SecretVolumeSource, SecurityContext, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -165,6 +165,23 @@ pub(super) fn runner_parts(
         });
         mounts.push(mount(&volume, &layout::data_dir(&data.name), true));
     }
+    if let Some(auth) = &spec.auth {
+        let volume = named("auth");
+        volumes.push(Volume {
+            name: volume.clone(),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some(auth.secret_name.clone()),
+                items: Some(vec![KeyToPath {
+                    key: auth.key.clone(),
+                    path: layout::AUTH_FILE_NAME.into(),
+                    mode: None,
+                }]),
+                ..SecretVolumeSource::default()
+            }),
+            ..Volume::default()
+        });
+        mounts.push(mount(&volume, layout::AUTH_DIR, true));
+    }
     if let Some(packages) = &spec.packages {
         let volume = named("packages");
         volumes.push(Volume {
@@ -216,6 +233,11 @@ pub(super) fn runner_parts(
             ]
             .into_iter()
             .chain(spec.packages.iter().flat_map(packages_env))
+            .chain(
+                spec.auth
+                    .iter()
+                    .map(|_| env("RUNNER_AUTH_TOKENS_FILE", layout::AUTH_FILE)),
+            )
             .chain(spec.tracing.iter().flat_map(|t| tracing_env(pool_name, t)))
             .collect(),
         ),

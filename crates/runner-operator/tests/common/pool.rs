@@ -6,9 +6,9 @@ use k8s_openapi::api::networking::v1::NetworkPolicyPeer;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use runner_api::pool::{
-    Autoscaling, CallerRule, ConfigMapSource, DataMount, ImagePullPolicy, ImageSource, Packages,
-    PoolMode, PvcSource, PythonSandboxPool, PythonSandboxPoolSpec, RunnerPod, SandboxLimits,
-    Scratch, Tracing,
+    Auth, Autoscaling, CallerRule, ConfigMapSource, DataMount, ImagePullPolicy, ImageSource,
+    Packages, PoolMode, PvcSource, PythonSandboxPool, PythonSandboxPoolSpec, RunnerPod,
+    SandboxLimits, Scratch, Tracing,
 };
 use runner_operator::resources::Settings;
 
@@ -203,6 +203,15 @@ impl PoolBuilder {
     /// Changes the pool's `pod` settings.
     pub fn pod(mut self, change: impl FnOnce(&mut RunnerPod)) -> Self {
         change(self.0.spec.pod.get_or_insert_with(RunnerPod::default));
+        self
+    }
+
+    /// Runners that require the tokens of the tenants file in Secret `secret` (default key).
+    pub fn auth(mut self, secret: &str) -> Self {
+        self.0.spec.auth = Some(Auth {
+            secret_name: secret.into(),
+            key: runner_api::pod::AUTH_FILE_NAME.into(),
+        });
         self
     }
 
