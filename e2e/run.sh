@@ -229,6 +229,48 @@ check_calls() {
     client "$NS/client" scientific http://scientific:3000
 }
 
+# status_as TOKEN: the HTTP status of a run on with-tenants from the client pod, with that
+# bearer token (none when empty).
+status_as() {
+    kubectl -n "$NS" exec client -- python3 -c '
+import sys, urllib.error, urllib.request
+headers = {"content-type": "application/json"}
+if sys.argv[1]:
+    headers["authorization"] = "Bearer " + sys.argv[1]
+request = urllib.request.Request("http://with-tenants:3000/run", data=b"{\"code\": \"print(1)\"}", headers=headers)
+try:
+    print(urllib.request.urlopen(request, timeout=30).status)
+except urllib.error.HTTPError as error:
+    print(error.code)
+' "$1"
+}
+
+# examples/pools/tenants.yaml: the pool reads its tenants file from the Secret; each tenant's
+# token runs and is logged with its tenant, no token or another one is refused, and a Secret
+# edit rotates a token without a restart.
+check_tenants() {
+    local token status
+    client "$NS/client" probe open with-tenants:3000
+    for token in example-team-a-token-0002 example-batch-token-00001; do
+        status="$(status_as "$token")"
+        [ "$status" = 200 ] || fail "a run with a known token answered $status"
+    done
+    for token in "" example-team-z-token-0001; do
+        status="$(status_as "$token")"
+        [ "$status" = 401 ] || fail "a run with token '$token' answered $status, want 401"
+    done
+    kubectl logs deployment/with-tenants | grep -q '"tenant":"batch-jobs"' ||
+        fail "no run of with-tenants is logged with the tenant batch-jobs"
+    # Rotation: team-a keeps only its second token; the kubelet updates the mounted Secret
+    # within a minute or so, and the runner re-reads it.
+    kubectl patch secret tenants-tokens --type merge -p '{"stringData": {"tenants.yaml": "tenants:\n  team-a:\n    tokens: [example-team-a-token-0002]\n"}}'
+    wait_until "$TIMEOUT" "the rotated-out token to be refused" is_status 401 example-team-a-token-0001
+    status="$(status_as example-team-a-token-0002)"
+    [ "$status" = 200 ] || fail "the kept token answered $status after the rotation"
+    log "tenants: known tokens run, others are 401, a Secret edit rotates without a restart"
+}
+is_status() { [ "$(status_as "$2")" = "$1" ]; }
+
 # Who may call which pool: the NetworkPolicies the operator writes, enforced by the CNI.
 check_callers() {
     local svc=".$NS.svc:3000"
@@ -593,6 +635,7 @@ main() {
     step "Pod Security restricted" check_pod_security
     step "calls from a client pod" check_calls
     step "allowed and refused callers" check_callers
+    step "tenants: tokens from a Secret, rotation" check_tenants
     step "no egress from runners" check_egress
     step "scale" check_scale
     step "PerNode placement" check_per_node

@@ -161,6 +161,21 @@ mod tests {
     }
 
     #[test]
+    fn the_example_pools_tenants_file_is_accepted() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/pools/tenants.yaml"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let secret = text.split("\n---\n").next().unwrap();
+        let secret: serde_json::Value = serde_saphyr::from_str(secret).unwrap();
+        let file = secret["stringData"]["tenants.yaml"].as_str().unwrap();
+        let tenants = TenantsFile::from_yaml(file).unwrap().tenants;
+        assert_eq!(tenants.keys().collect::<Vec<_>>(), ["batch-jobs", "team-a"]);
+        assert_eq!(tenants["team-a"].tokens.len(), 2);
+    }
+
+    #[test]
     fn bad_files_are_refused_naming_the_tenant_and_never_the_token() {
         for (text, expected) in [
             ("tenants: {}".to_string(), "tenants is empty".to_string()),
