@@ -90,9 +90,12 @@ def rss_bytes(pid):
 
 
 def wrk(url, script, threads, connections, seconds):
+    """p50 and p99 latency (µs) and requests/s; `script` (a Lua file) makes the request, else
+    a GET."""
+    lua = ["-s", script] if script else []
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script,
-         url], check=True, capture_output=True, text=True).stdout
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *lua, url],
+        check=True, capture_output=True, text=True).stdout
     if "Non-2xx" in out:
         raise RuntimeError(f"wrk saw refused requests:\n{out}")
 
@@ -131,6 +134,8 @@ class Server:
                 if entry["fields"].get("message") == "runner-node listening":
                     self.ready_ms = (time.perf_counter() - started) * 1e3
                     addr = entry["fields"]["addr"]
+                    admin = entry["fields"].get("admin")
+                    self.admin_port = admin and int(admin.rsplit(":", 1)[1])
         self.base = f"http://{addr}"
         self.url = f"{self.base}/run"
 
@@ -312,6 +317,175 @@ def tracing_cost(args, script):
         "",
     ]
     return "\n".join(rows)
+
+
+CORPUS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench-corpus")
+SPIN_MS = 30_000
+FIB22 = "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nprint(fib(22))"
+
+
+class Spinners:
+    """`count` runs of `while True: pass`, each on a connection of its own, running until closed
+    (closing the connection cancels the run)."""
+
+    def __init__(self, server, count):
+        import socket
+        from urllib.parse import urlsplit
+
+        body = json.dumps({"code": "while True: pass", "timeout_ms": SPIN_MS}).encode()
+        host, port = urlsplit(server.base).hostname, urlsplit(server.base).port
+        self.sockets = []
+        for _ in range(count):
+            sock = socket.create_connection((host, port))
+            sock.sendall(b"POST /run HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                         + f"content-length: {len(body)}\r\n\r\n".encode() + body)
+            self.sockets.append(sock)
+        wanted = f"runner_runs_in_flight {count}"
+        deadline = time.monotonic() + 10
+        while wanted not in metrics_text(server):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the {count} spinning runs did not all start")
+            time.sleep(0.02)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        for sock in self.sockets:
+            sock.close()
+
+
+def metrics_text(server):
+    return urllib.request.urlopen(f"http://127.0.0.1:{server.admin_port}/metrics").read().decode()
+
+
+def corpus():
+    """The corpus programs (scripts/bench-corpus), each printing `ok` when its asserts pass."""
+    names = sorted(n for n in os.listdir(CORPUS_DIR) if n.endswith(".py"))
+    return [(n, open(os.path.join(CORPUS_DIR, n)).read()) for n in names]
+
+
+def programs_per_second(programs, run_one, workers=8):
+    """Runs every program once through `run_one` (which returns its stdout) with `workers`
+    concurrent clients; checks each printed `ok`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        outputs = list(pool.map(lambda program: run_one(program[1]), programs))
+    took = time.perf_counter() - started
+    failed = [name for (name, _), out in zip(programs, outputs) if out != "ok\n"]
+    if failed:
+        raise RuntimeError(f"corpus programs failed: {failed}")
+    return len(programs) / took
+
+
+def native_corpus_rate(programs):
+    def run_one(code):
+        return subprocess.run([NATIVE_PYTHON, "-c", code], capture_output=True, text=True).stdout
+    return programs_per_second(programs, run_one)
+
+
+def fairness_round(server_bin, python_dir, hello_script, fib_script, threads_flag):
+    """One server: hello and /health idle, then with as many spinning runs as it has worker
+    threads; hello runs/s; CPU-bound (fib(22)) runs/s; the corpus with 8 clients."""
+    flags = ("--admin-port", "0") + (("--worker-threads", threads_flag) if threads_flag else ())
+    row = {}
+    with Server(server_bin, python_dir, flags=flags) as server:
+        server.run(HELLO)
+        spinners = int(threads_flag) if threads_flag else os.cpu_count()
+        health = f"{server.base}/health"
+        row["idle_hello_p50"], row["idle_hello_p99"], _ = wrk(server.url, hello_script, 1, 1, 5)
+        _, row["idle_health_p99"], _ = wrk(health, None, 1, 1, 5)
+        with Spinners(server, spinners):
+            row["busy_hello_p50"], row["busy_hello_p99"], _ = wrk(server.url, hello_script, 1, 1, 5)
+            _, row["busy_health_p99"], _ = wrk(health, None, 1, 1, 5)
+        time.sleep(0.5)  # the spinners' slots free within a tick
+        _, _, row["hello_rps"] = wrk(server.url, hello_script, 2, 32, 10)
+        _, _, row["fib_rps"] = wrk(server.url, fib_script, 2, 8, 10)
+
+        def run_one(code):
+            return server.run(code, timeout_ms=SPIN_MS).get("stdout")
+        row["corpus_rate"] = programs_per_second(corpus(), run_one)
+    return row
+
+
+def fairness_cost(args, hello_script):
+    """--fairness: how one tenant's CPU-bound runs affect everyone else, at --worker-threads 1
+    (the operator's default pool) and at the binary's default; throughput of hello, fib and the
+    corpus; with --baseline, the same for an older build. Rounds interleave."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(wrk_script(FIB22))
+    fib_script = script.name
+    programs = corpus()
+    builds = [("this build", args.server_bin)]
+    if args.baseline_bin:
+        builds.append((f"`{args.baseline_rev}`", args.baseline_bin))
+    settings = [("1", "`--worker-threads 1` (the operator's default pool)"),
+                (None, f"the binary's defaults ({os.cpu_count()} worker threads)")]
+    rows = {(b, t): [] for b, _ in builds for t, _ in settings}
+    native_rates = []
+    try:
+        for i in range(args.rounds):
+            for build, binary in builds:
+                for threads, _ in settings:
+                    log(f"round {i + 1}/{args.rounds}: {build}, worker threads {threads or 'default'}")
+                    rows[(build, threads)].append(
+                        fairness_round(binary, args.python_dir, hello_script, fib_script, threads))
+            log(f"round {i + 1}/{args.rounds}: the corpus as native subprocesses")
+            native_rates.append({"rate": native_corpus_rate(programs)})
+    finally:
+        os.unlink(fib_script)
+    ms = 1e-3
+    lines = [
+        "## Fairness (`bash scripts/bench.sh --fairness`)",
+        "",
+        f"{args.rounds} rounds, interleaved; {datetime.date.today()}, load average "
+        f"{os.getloadavg()[0]:.1f} after. Busy: as many `while True: pass` runs as the server has "
+        "worker threads run the whole time (the first column's figures are idle). Hello and "
+        "`/health` from one client (wrk, 5 s each); runs/s from wrk with 2 threads × 32 "
+        "connections (hello) and × 8 (`fib(22)`), 10 s each; the corpus is "
+        f"{len(programs)} evaluation-style programs (scripts/bench-corpus) sent once each by 8 "
+        "concurrent clients.",
+        "",
+    ]
+    for threads, title in settings:
+        lines += [f"### {title}", "",
+                  "| what | " + " | ".join(b for b, _ in builds) + " |",
+                  "|---|" + "---|" * len(builds)]
+
+        def row(label, key, scale, digits, unit):
+            cells = [fmt(rows[(b, threads)], key, scale, digits, unit) for b, _ in builds]
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+
+        def ratio_row(label, num, den, bound):
+            cells = []
+            for b, _ in builds:
+                r = summary(rows[(b, threads)], num)[0] / summary(rows[(b, threads)], den)[0]
+                cells.append(f"{r:.1f}× ({'met' if r <= bound else '**missed**'})")
+            lines.append(f"| {label} (target ≤ {bound}×) | " + " | ".join(cells) + " |")
+
+        row("hello p50, idle", "idle_hello_p50", ms, 3, " ms")
+        row("hello p50, busy", "busy_hello_p50", ms, 3, " ms")
+        ratio_row("hello p50 busy / idle", "busy_hello_p50", "idle_hello_p50", 2)
+        row("hello p99, idle", "idle_hello_p99", ms, 3, " ms")
+        row("hello p99, busy", "busy_hello_p99", ms, 3, " ms")
+        ratio_row("hello p99 busy / idle", "busy_hello_p99", "idle_hello_p99", 5)
+        row("`/health` p99, idle", "idle_health_p99", ms, 3, " ms")
+        row("`/health` p99, busy (target ≤ 20 ms)", "busy_health_p99", ms, 3, " ms")
+        row("hello runs/s (target ≥ 2,000)", "hello_rps", 1, 0, "/s")
+        row("`fib(22)` runs/s", "fib_rps", 1, 0, "/s")
+        row("corpus programs/s", "corpus_rate", 1, 0, "/s")
+        lines.append("")
+    native = summary(native_rates, "rate")[0]
+    lines += [
+        f"The same corpus as `python3 -c` subprocesses with 8 concurrent workers (Debian's "
+        f"Python 3.11): {fmt(native_rates, 'rate', 1, 0, ' programs/s')}; this build, default "
+        f"threads, is {summary(rows[('this build', None)], 'corpus_rate')[0] / native:.1f}× that "
+        "(aim ≥ 5×).",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 # The same program in the guest and natively: the median of a few repetitions of each operation,
@@ -549,7 +723,10 @@ def main():
                         "folder, into its own section of --out")
     parser.add_argument("--native-python", help="with --scientific: a Python with PyPI's numpy "
                         "and pandas of the same versions")
-    parser.add_argument("--baseline-bin", help="with --tracing or --packages: an older runner-node")
+    parser.add_argument("--fairness", action="store_true", help="only measure fairness under "
+                        "CPU-bound load and throughput, into its own section of --out")
+    parser.add_argument("--baseline-bin", help="with --tracing, --packages or --fairness: an "
+                        "older runner-node")
     parser.add_argument("--baseline-rev", default="baseline", help="the revision --baseline-bin is of")
     args = parser.parse_args()
     os.environ["RUNNER_PYTHON_DIR"] = args.python_dir
@@ -558,8 +735,9 @@ def main():
     rounds = []
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
-    if args.tracing or args.packages or args.scientific:
-        measure = tracing_cost if args.tracing else packages_cost if args.packages else scientific_cost
+    if args.tracing or args.packages or args.scientific or args.fairness:
+        measure = (tracing_cost if args.tracing else packages_cost if args.packages
+                   else fairness_cost if args.fairness else scientific_cost)
         try:
             text = measure(args, script.name)
         finally:
@@ -584,7 +762,7 @@ def main():
     text = report(rounds, args, time.perf_counter() - began)
     # The --tracing, --packages and --scientific sections are measured on their own: keep them.
     previous = open(args.out).read() if os.path.exists(args.out) else ""
-    own = ("\n## Tracing cost", "\n## Packages cost", "\n## Scientific runtime")
+    own = ("\n## Tracing cost", "\n## Packages cost", "\n## Scientific runtime", "\n## Fairness")
     kept = [i for i in (previous.find(title) for title in own) if i >= 0]
     if kept:
         text = text.rstrip("\n") + "\n" + previous[min(kept):]

@@ -7,13 +7,15 @@
 #   bash scripts/bench.sh --tracing [--rounds N] [--baseline REV]
 #   bash scripts/bench.sh --packages [--rounds N] [--baseline REV]
 #   bash scripts/bench.sh --scientific [--rounds N]
+#   bash scripts/bench.sh --fairness [--rounds N] [--baseline REV]
 #
 # --tracing measures only what traces cost, --packages only what a pool's package folder costs
 # (scripts/requirements-bench-packages.txt, about 20 MiB), --scientific only the scientific
-# runtime (against PyPI's numpy and pandas of the same versions, natively), each in its own
-# section of docs/benchmarks.md; with --baseline REV the first two also measure runner-node as
-# built at git revision REV (e.g. the commit before the feature landed), built from a temporary
-# worktree into the same target directory.
+# runtime (against PyPI's numpy and pandas of the same versions, natively), --fairness only how
+# CPU-bound runs affect other requests, and throughput (hello, fib, scripts/bench-corpus), each
+# in its own section of docs/benchmarks.md; with --baseline REV all but --scientific also
+# measure runner-node as built at git revision REV (e.g. the commit before the feature landed),
+# built from a temporary worktree into the same target directory.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

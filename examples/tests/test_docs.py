@@ -79,7 +79,7 @@ def test_the_docs_have_local_commands():
 
 
 def comparable(answer: dict) -> dict:
-    return {k: v for k, v in answer.items() if k not in ("id", "duration_ms")}
+    return {k: v for k, v in answer.items() if k not in ("id", "duration_ms", "cpu_ms")}
 
 
 def packages_folder() -> str:
@@ -115,6 +115,7 @@ def test_local_command_works_as_written(runner, start_runner, where, command, ex
         return
     uuid.UUID(answer["id"])
     assert isinstance(answer["duration_ms"], (int, float))
+    assert isinstance(answer["cpu_ms"], (int, float))
     if expected is None:
         assert answer["res"]["status"] == "Ok", answer
     else:

@@ -68,6 +68,9 @@ pub struct Limits {
     pub timeout_ms: u64,
     /// Largest `timeout_ms` a request may ask for.
     pub max_timeout_ms: u64,
+    /// Largest `cpu_limit_ms` a request may ask for (a run that names none has no CPU limit
+    /// but its wall time).
+    pub max_cpu_limit_ms: u64,
     /// Memory limit of a run that names none, in MiB.
     pub memory_mb: u64,
     /// Largest `memory_mb` a request may ask for.

@@ -10,6 +10,7 @@
 //! limits:
 //!   timeout_ms: 5000          # a request that names no timeout gets this
 //!   max_timeout_ms: 60000     # a request may ask for at most this
+//!   max_cpu_limit_ms: 60000   # largest `cpu_limit_ms` a request may ask for
 //!   memory_mb: 128
 //!   max_memory_mb: 1024
 //!   max_output_bytes: 1048576
@@ -46,6 +47,8 @@ pub mod defaults {
     pub const TIMEOUT_MS: u64 = 5_000;
     /// Largest `timeout_ms` a request may ask for: 60 s.
     pub const MAX_TIMEOUT_MS: u64 = 60_000;
+    /// Largest `cpu_limit_ms` a request may ask for: 60 s of CPU.
+    pub const MAX_CPU_LIMIT_MS: u64 = 60_000;
     /// Memory limit of a run that names none: 128 MiB.
     pub const MEMORY_MB: u64 = 128;
     /// Largest `memory_mb` a request may ask for: 1 GiB.
@@ -108,6 +111,10 @@ pub struct PolicyLimits {
     /// Largest `timeout_ms` a request may ask for; default 60000.
     #[serde(default = "default_max_timeout_ms")]
     pub max_timeout_ms: u64,
+    /// Largest `cpu_limit_ms` a request may ask for; default 60000. A run that names none has
+    /// no CPU limit but its wall time.
+    #[serde(default = "default_max_cpu_limit_ms")]
+    pub max_cpu_limit_ms: u64,
     /// Memory limit of a run that names none, in MiB; default 128.
     #[serde(default = "default_memory_mb")]
     pub memory_mb: u64,
@@ -135,6 +142,7 @@ impl Default for PolicyLimits {
         PolicyLimits {
             timeout_ms: default_timeout_ms(),
             max_timeout_ms: default_max_timeout_ms(),
+            max_cpu_limit_ms: default_max_cpu_limit_ms(),
             memory_mb: default_memory_mb(),
             max_memory_mb: default_max_memory_mb(),
             max_output_bytes: default_max_output_bytes(),
@@ -274,6 +282,8 @@ pub enum Limit {
     TimeoutMs,
     /// `limits.max_timeout_ms`
     MaxTimeoutMs,
+    /// `limits.max_cpu_limit_ms`
+    MaxCpuLimitMs,
     /// `limits.memory_mb`
     MemoryMb,
     /// `limits.max_memory_mb`
@@ -296,6 +306,7 @@ impl Limit {
         match self {
             Limit::TimeoutMs => "limits.timeout_ms",
             Limit::MaxTimeoutMs => "limits.max_timeout_ms",
+            Limit::MaxCpuLimitMs => "limits.max_cpu_limit_ms",
             Limit::MemoryMb => "limits.memory_mb",
             Limit::MaxMemoryMb => "limits.max_memory_mb",
             Limit::MaxOutputBytes => "limits.max_output_bytes",
@@ -316,6 +327,7 @@ impl SandboxPolicy {
         let l = &self.limits;
         let at_least_one = [
             (Limit::MaxTimeoutMs, l.max_timeout_ms),
+            (Limit::MaxCpuLimitMs, l.max_cpu_limit_ms),
             (Limit::MaxOutputBytes, l.max_output_bytes),
             (Limit::MaxConcurrentRuns, u64::from(l.max_concurrent_runs)),
             (Limit::ScratchQuotaBytes, self.scratch_quota_bytes),
@@ -388,6 +400,9 @@ pub(crate) fn default_timeout_ms() -> u64 {
 }
 pub(crate) fn default_max_timeout_ms() -> u64 {
     defaults::MAX_TIMEOUT_MS
+}
+pub(crate) fn default_max_cpu_limit_ms() -> u64 {
+    defaults::MAX_CPU_LIMIT_MS
 }
 pub(crate) fn default_memory_mb() -> u64 {
     defaults::MEMORY_MB

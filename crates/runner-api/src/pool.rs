@@ -234,6 +234,12 @@ pub struct PythonSandboxPoolSpec {
     /// collector over OTLP/HTTP. Not set: no traces, and the runners reach nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracing: Option<Tracing>,
+
+    /// Audit events, one per run (tenant, run id, SHA-256 of the code, outcome, wall and CPU
+    /// time, peak memory; never the code): `Stdout` writes them as JSON lines of the target
+    /// `audit` among the runner's container output. Default `Off`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_log: Option<AuditLog>,
 }
 
 /// How runner pods are laid out.
@@ -255,6 +261,15 @@ impl PoolMode {
             PoolMode::PerNode => "PerNode",
         }
     }
+}
+
+/// Where a runner writes its audit events (runner-node's `--audit-log`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum AuditLog {
+    /// Not written.
+    Off,
+    /// JSON lines on the container's stdout, target `audit`.
+    Stdout,
 }
 
 /// When the kubelet pulls the runner image.
@@ -413,6 +428,12 @@ pub struct SandboxLimits {
     #[schemars(range(min = 1, max = 3_600_000))]
     pub max_timeout_ms: u64,
 
+    /// Largest CPU-time limit a request may ask for (`cpu_limit_ms`), in milliseconds. A run
+    /// that names none is bounded by its wall time only. Default 60000.
+    #[serde(default = "policy::default_max_cpu_limit_ms")]
+    #[schemars(range(min = 1, max = 3_600_000))]
+    pub max_cpu_limit_ms: u64,
+
     /// Memory limit of a run that names none, in MiB. Default: the runtime's, 128 for
     /// `standard` and 512 for `scientific`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -456,6 +477,7 @@ impl Default for SandboxLimits {
         SandboxLimits {
             timeout_ms: limits.timeout_ms,
             max_timeout_ms: limits.max_timeout_ms,
+            max_cpu_limit_ms: limits.max_cpu_limit_ms,
             memory_mb: None,
             max_memory_mb: limits.max_memory_mb,
             max_output_bytes: limits.max_output_bytes,

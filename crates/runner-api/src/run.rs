@@ -36,6 +36,15 @@ pub struct RunRequest {
     )]
     #[schemars(range(min = 1))]
     pub timeout_ms: Option<u64>,
+    /// CPU-time limit for this run in milliseconds (the CPU its thread consumed, not wall
+    /// time); at most the server's maximum. Without it a run is bounded by its wall time only.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number"
+    )]
+    #[schemars(range(min = 1))]
+    pub cpu_limit_ms: Option<u64>,
     /// Linear-memory limit for this run in MiB; at most the server's maximum.
     #[serde(
         default,
@@ -139,6 +148,9 @@ pub struct RunResponse {
     pub truncated: bool,
     /// Time spent running the program, in milliseconds.
     pub duration_ms: f64,
+    /// CPU time the run consumed, in milliseconds: the thread that ran it, from instantiation
+    /// to the end (not wall time: time asleep or waiting for a core is not counted).
+    pub cpu_ms: f64,
     /// The files the request's `outputs` matched and the caps let through, by path; present
     /// when the request named `outputs`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -225,6 +237,8 @@ crate::named_enum! {
         Completed = "completed",
         /// The wall-time limit stopped the program.
         Timeout = "timeout",
+        /// The CPU-time limit (`cpu_limit_ms`) stopped the program.
+        CpuLimit = "cpu_limit",
         /// The program ran out of memory: a memory grow was refused and the run did not succeed.
         MemoryLimit = "memory_limit",
         /// Output reached its cap; the run was stopped there.
@@ -279,6 +293,8 @@ crate::named_enum! {
         LimitExceeded = "limit_exceeded",
         /// 422: the request passes an environment variable the policy does not allow.
         EnvNotAllowed = "env_not_allowed",
+        /// 429: the caller's tenant is over one of its quotas (`Retry-After` says when to retry).
+        QuotaExceeded = "quota_exceeded",
         /// 503: every run slot is busy and the queue wait ran out.
         Overloaded = "overloaded",
         /// 503: the server is shutting down.
@@ -300,6 +316,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::LimitExceeded | ErrorCode::EnvNotAllowed => 422,
+            ErrorCode::QuotaExceeded => 429,
             ErrorCode::Overloaded | ErrorCode::Draining => 503,
             ErrorCode::Internal => 500,
         }

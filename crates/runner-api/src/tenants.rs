@@ -1,14 +1,17 @@
 //! The tenants file: who may call a runner, each caller a named tenant with one or more bearer
 //! tokens (several, so a token can be rotated without a gap). runner-node reads it with
 //! `--auth-tokens-file` and re-reads it when it changes; every request is attributed to the
-//! tenant whose token it carries.
+//! tenant whose token it carries, and held to that tenant's quotas.
 //!
 //! ```yaml
 //! tenants:
 //!   team-a:
 //!     tokens: ["3f9c...", "b71e..."]   # the old and the new during a rotation
+//!     quotas:
+//!       concurrent_runs: 8             # runs executing or waiting for a slot at once
+//!       runs_per_minute: 600           # a bucket of 600 runs, refilled at 10 a second
 //!   batch-jobs:
-//!     tokens: ["0d42..."]
+//!     tokens: ["0d42..."]              # no quotas: only the runner's own limits
 //! ```
 
 use std::collections::BTreeMap;
@@ -38,7 +41,36 @@ pub struct TenantsFile {
 pub struct Tenant {
     /// Bearer tokens that identify the tenant; any of them is accepted.
     pub tokens: Vec<String>,
+    /// What the tenant may use; a quota left out does not apply.
+    #[serde(default, skip_serializing_if = "Quotas::is_unlimited")]
+    pub quotas: Quotas,
 }
+
+/// A tenant's quotas. Over one, a run request is answered 429 `quota_exceeded` with
+/// `Retry-After`, before it takes a slot or a place in the queue.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quotas {
+    /// Most runs of the tenant executing or waiting for a slot at once (1 to 100000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrent_runs: Option<u32>,
+    /// Most runs a minute (1 to 1000000): a bucket that holds this many runs, refilled at
+    /// a sixtieth of it a second, so a quiet tenant may burst up to a minute's worth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs_per_minute: Option<u32>,
+}
+
+impl Quotas {
+    /// Whether no quota is set.
+    pub fn is_unlimited(&self) -> bool {
+        *self == Quotas::default()
+    }
+}
+
+/// Largest `concurrent_runs` quota.
+pub const MAX_CONCURRENT_RUNS_QUOTA: u32 = 100_000;
+/// Largest `runs_per_minute` quota.
+pub const MAX_RUNS_PER_MINUTE_QUOTA: u32 = 1_000_000;
 
 /// Why a tenants file was refused; the message names the tenant, never a token.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -58,6 +90,7 @@ impl TenantsFile {
     pub fn single(token: &str) -> Self {
         let tenant = Tenant {
             tokens: vec![token.to_string()],
+            quotas: Quotas::default(),
         };
         TenantsFile {
             tenants: [(DEFAULT_TENANT.to_string(), tenant)].into(),
@@ -89,6 +122,26 @@ impl TenantsFile {
                     "tenant {name}: {} tokens, from 1 to {MAX_TOKENS_PER_TENANT}",
                     tenant.tokens.len()
                 ));
+            }
+            let quotas = [
+                (
+                    "concurrent_runs",
+                    tenant.quotas.concurrent_runs,
+                    MAX_CONCURRENT_RUNS_QUOTA,
+                ),
+                (
+                    "runs_per_minute",
+                    tenant.quotas.runs_per_minute,
+                    MAX_RUNS_PER_MINUTE_QUOTA,
+                ),
+            ];
+            for (quota, value, max) in quotas {
+                if let Some(value) = value.filter(|v| !(1..=max).contains(v)) {
+                    return fail(format!(
+                        "tenant {name}: quotas.{quota} is {value}, from 1 to {max} (leave it out \
+                         for no quota)"
+                    ));
+                }
             }
             for (index, token) in tenant.tokens.iter().enumerate() {
                 let printable = token.chars().all(|c| c.is_ascii_graphic());
@@ -158,6 +211,32 @@ mod tests {
             [A.to_string(), format!("{A}-next")]
         );
         assert_eq!(TenantsFile::single(A).tenants[DEFAULT_TENANT].tokens, [A]);
+        assert!(file.tenants["b"].quotas.is_unlimited());
+    }
+
+    #[test]
+    fn quotas_are_read_and_bounded() {
+        let text = format!(
+            "tenants:\n  a:\n    tokens: [{A}]\n    quotas: {{concurrent_runs: 4, runs_per_minute: 120}}\n"
+        );
+        let quotas = TenantsFile::from_yaml(&text).unwrap().tenants["a"].quotas;
+        assert_eq!(quotas.concurrent_runs, Some(4));
+        assert_eq!(quotas.runs_per_minute, Some(120));
+        for (quotas, expected) in [
+            (
+                "{concurrent_runs: 0}",
+                "quotas.concurrent_runs is 0, from 1 to 100000",
+            ),
+            (
+                "{runs_per_minute: 1000001}",
+                "quotas.runs_per_minute is 1000001",
+            ),
+            ("{sessions: 3}", "unknown field `sessions`"),
+        ] {
+            let text = format!("tenants:\n  a:\n    tokens: [{A}]\n    quotas: {quotas}\n");
+            let message = refused(&text);
+            assert!(message.contains(expected), "{quotas}: {message}");
+        }
     }
 
     #[test]
@@ -173,6 +252,7 @@ mod tests {
         let tenants = TenantsFile::from_yaml(file).unwrap().tenants;
         assert_eq!(tenants.keys().collect::<Vec<_>>(), ["batch-jobs", "team-a"]);
         assert_eq!(tenants["team-a"].tokens.len(), 2);
+        assert_eq!(tenants["batch-jobs"].quotas.concurrent_runs, Some(8));
     }
 
     #[test]

@@ -303,6 +303,7 @@ fn spec_defaults_match_the_policy_defaults() {
     let defaults = runner_api::policy::PolicyLimits::default();
     assert_eq!(spec.limits.timeout_ms, defaults.timeout_ms);
     assert_eq!(spec.limits.max_timeout_ms, defaults.max_timeout_ms);
+    assert_eq!(spec.limits.max_cpu_limit_ms, defaults.max_cpu_limit_ms);
     assert_eq!(spec.limits.memory_mb, None, "the runtime's default applies");
     assert_eq!(spec.runtime.default_memory_mb(), defaults.memory_mb);
     assert_eq!(spec.limits.max_memory_mb, defaults.max_memory_mb);

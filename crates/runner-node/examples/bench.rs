@@ -43,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
     let runtime = tokio::task::spawn_blocking(move || Interpreter::load(&loader, slots)).await??;
     let limits = Limits {
         timeout: Duration::from_secs(60),
+        cpu: None,
         memory_bytes: 256 << 20,
         output_bytes: 1 << 20,
     };

@@ -87,6 +87,11 @@ pub struct Config {
     #[arg(long, env = "RUNNER_MAX_TIMEOUT_MS", default_value_t = defaults::MAX_TIMEOUT_MS)]
     pub max_timeout_ms: u64,
 
+    /// Largest `cpu_limit_ms` (CPU time, not wall time) a request may ask for; a run that names
+    /// none is bounded by its wall time only.
+    #[arg(long, env = "RUNNER_MAX_CPU_LIMIT_MS", default_value_t = defaults::MAX_CPU_LIMIT_MS)]
+    pub max_cpu_limit_ms: u64,
+
     /// Linear-memory limit of a run when the request names none, in MiB [default: the
     /// runtime's: 128 for standard, 512 for scientific]
     #[arg(long, env = "RUNNER_MEMORY_MB")]
@@ -129,6 +134,13 @@ pub struct Config {
     #[arg(long, env = "RUNNER_MAX_CONCURRENT_RUNS", default_value_t = defaults::MAX_CONCURRENT_RUNS)]
     pub max_concurrent_runs: u32,
 
+    /// Memory runs may reserve in all, in MiB: each admitted run holds its `memory_mb` plus its
+    /// output caps until it ends, and a run that does not fit waits (then 503). Default: the
+    /// container's (cgroup's) memory limit minus what the server uses at start and 64 MiB of
+    /// headroom; no budget when there is no limit. 0 turns the budget off.
+    #[arg(long, env = "RUNNER_MEMORY_BUDGET_MB")]
+    pub memory_budget_mb: Option<u64>,
+
     /// How long a request may wait for a run slot before it is answered 503, in milliseconds.
     #[arg(long, env = "RUNNER_QUEUE_TIMEOUT_MS", default_value_t = 10_000)]
     pub queue_timeout_ms: u64,
@@ -156,9 +168,9 @@ pub struct Config {
     #[arg(long, env = "RUNNER_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
 
-    /// Threads that execute runs and serve HTTP (default: one per CPU). Each page a run writes
-    /// costs a TLB flush on every CPU where another thread of the server runs, so tiny runs go
-    /// faster on fewer threads and CPU-bound runs on more: `docs/benchmarks.md`, "Notes".
+    /// Threads that serve HTTP: accept connections, read requests, admit runs and answer
+    /// (default: one per CPU). Runs execute elsewhere, each on a thread of its own (one per run
+    /// slot, `--max-concurrent-runs`), so guest code never delays a request or a probe.
     #[arg(long, env = "RUNNER_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub worker_threads: Option<u16>,
 
@@ -170,6 +182,12 @@ pub struct Config {
     /// carry run ids, outcomes and durations, never the submitted code or its output.
     #[arg(long, env = "RUNNER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Audit events, one per run (tenant, run id, SHA-256 of the code, outcome, wall and CPU
+    /// time, peak memory; never the code or its output): `stdout` writes them as JSON lines of
+    /// their own target, `audit`, beside the logs (docs/security.md, "Audit").
+    #[arg(long, env = "RUNNER_AUDIT_LOG", value_enum, default_value_t = AuditLog::Off)]
+    pub audit_log: AuditLog,
 
     /// Sandbox policy file (YAML or JSON, the `SandboxPolicy` of runner-api, as the operator
     /// mounts it). When given, its limits, allowed env names and data mounts replace the
@@ -226,6 +244,7 @@ fn flag_name(limit: Limit) -> &'static str {
     match limit {
         Limit::TimeoutMs => "--timeout-ms",
         Limit::MaxTimeoutMs => "--max-timeout-ms",
+        Limit::MaxCpuLimitMs => "--max-cpu-limit-ms",
         Limit::MemoryMb => "--memory-mb",
         Limit::MaxMemoryMb => "--max-memory-mb",
         Limit::MaxOutputBytes => "--max-output-bytes",
@@ -281,6 +300,15 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where audit events go (`--audit-log`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditLog {
+    /// Not written.
+    Off,
+    /// JSON lines on stdout, target `audit`.
+    Stdout,
+}
+
 impl Config {
     /// A configuration with every default and the given interpreter folder.
     pub fn with_python_dir(python_dir: impl Into<PathBuf>) -> Self {
@@ -333,6 +361,7 @@ impl Config {
             limits: PolicyLimits {
                 timeout_ms: self.timeout_ms,
                 max_timeout_ms: self.max_timeout_ms,
+                max_cpu_limit_ms: self.max_cpu_limit_ms,
                 memory_mb: self
                     .memory_mb
                     .unwrap_or_else(|| self.runtime_default_memory_mb()),

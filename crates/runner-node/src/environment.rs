@@ -64,6 +64,7 @@ pub fn describe(interpreter: &Interpreter, policy: &SandboxPolicy) -> Environmen
         limits: Limits {
             timeout_ms: l.timeout_ms,
             max_timeout_ms: l.max_timeout_ms,
+            max_cpu_limit_ms: l.max_cpu_limit_ms,
             memory_mb: l.memory_mb,
             max_memory_mb: l.max_memory_mb,
             max_output_bytes: l.max_output_bytes,

@@ -21,6 +21,8 @@ pub const TRAP_EXIT_CODE: i32 = 134;
 pub struct HostState {
     pub(crate) wasi: WasiP1Ctx,
     pub(crate) limiter: MemoryLimiter,
+    /// Whether the run was stopped for its CPU-time limit.
+    pub(crate) cpu_limit_reached: bool,
 }
 
 impl HostState {
@@ -33,6 +35,7 @@ impl HostState {
                 refused: false,
                 peak: 0,
             },
+            cpu_limit_reached: false,
         }
     }
 }

@@ -3,8 +3,8 @@
 //!
 //! ```text
 //!   POST /run ──► routes ──► plan ──► admission ──► sandbox::run ──► record::Report ──► JSON
-//!                 (HTTP,     (request    (bounded    (fresh Store, WASI ctx,
-//!                  auth)      + policy)   slots)      limits, capture, /work)
+//!                 (HTTP,     (request    (bounded    (on the slot's own thread: fresh
+//!                  auth)      + policy)   slots)      Store, WASI ctx, limits, capture, /work)
 //!                                                          ▲ a copy-on-write instance of
 //!                                                          │ the interpreter's snapshot
 //!   built once at start:  engine::Interpreter (runtime + packages, the compiled snapshot
@@ -16,11 +16,11 @@
 //! | layer | modules |
 //! |---|---|
 //! | HTTP | `routes`, `serve`, `openapi`, `environment`, `probe` |
-//! | a run | `sandbox` (executes a plan), `workdir` (its `/work`), `admission` |
-//! | checked input | `plan` (request + policy → run plan), `policy` (the policy in force), `tenants` (who calls) |
+//! | a run | `sandbox` (executes a plan), `workdir` (its `/work`), `admission` (slots), `threads` (where runs execute) |
+//! | checked input | `plan` (request + policy → run plan), `policy` (the policy in force), `tenants` (who calls), `quotas` (what each tenant uses) |
 //! | the interpreter | `engine` (Interpreter), `cache`, `snapshot`, `packages`, `runtime` |
-//! | records | `record` (limits, report), `telemetry`, `metrics`, `capture` |
-//! | bottom | `guest` (layout, host state), `config` (flags), `live` (a file re-read on change) |
+//! | records | `record` (limits, report), `telemetry`, `metrics`, `audit`, `capture` |
+//! | bottom | `guest` (layout, host state), `config` (flags), `live` (a file re-read on change), `cgroup` (the container's memory limit) |
 //!
 //! [`Server::bind`] validates the configuration, loads the interpreter and binds the socket;
 //! [`Server::run`] serves until its shutdown future resolves, then drains in-flight runs. The
@@ -30,12 +30,15 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use runner_api::policy::SandboxPolicy;
 use runner_api::tenants::TenantsFile;
 use tokio::net::TcpListener;
 
 pub mod admission;
+pub mod audit;
 pub mod cache;
 pub mod capture;
+pub mod cgroup;
 pub mod config;
 pub mod engine;
 pub mod environment;
@@ -47,6 +50,7 @@ pub mod packages;
 pub mod plan;
 pub mod policy;
 pub mod probe;
+pub mod quotas;
 pub mod record;
 pub mod routes;
 pub mod runtime;
@@ -56,6 +60,7 @@ pub mod shutdown;
 pub mod snapshot;
 pub mod telemetry;
 pub mod tenants;
+mod threads;
 pub mod workdir;
 
 pub use config::Config;
@@ -95,12 +100,13 @@ pub enum Error {
     /// The request passes an environment variable the policy does not allow.
     #[error("{0}")]
     EnvNotAllowed(String),
-    /// Every run slot stayed busy for the whole queue timeout.
-    #[error("all {slots} run slots are busy; retry later")]
-    Overloaded {
-        /// How many runs execute at once.
-        slots: usize,
-    },
+    /// The caller's tenant is over one of its quotas.
+    #[error("{0}")]
+    QuotaExceeded(quotas::Exceeded),
+    /// Every run slot, or the memory budget of runs, stayed taken for the whole queue
+    /// timeout; the message says which.
+    #[error("{0}")]
+    Overloaded(String),
     /// The server is shutting down and takes no new runs.
     #[error("the server is shutting down")]
     Draining,
@@ -156,6 +162,59 @@ pub fn exposure_warning(addr: SocketAddr, auth: bool) -> Option<&'static str> {
     )
 }
 
+/// Headroom the server keeps beyond what it uses at start: request and answer buffers, the
+/// stores of runs being set up, the allocator's slack.
+const SERVER_HEADROOM_MIB: u64 = 64;
+
+/// The memory budget of runs in MiB (see [`admission`]): `--memory-budget-mb`, else the
+/// container's limit minus the server's own use and headroom; `None` when there is no limit or
+/// the flag is 0. Refuses a budget too small for a run of the policy's defaults, and warns when
+/// the largest `memory_mb` a request may ask for cannot fit.
+fn memory_budget(config: &Config, policy: &SandboxPolicy, floor: u64) -> Result<Option<u32>> {
+    let mib = |bytes: u64| bytes.div_ceil(1 << 20);
+    let (budget, source) = match config.memory_budget_mb {
+        Some(0) => return Ok(None),
+        Some(flag) => (flag, "--memory-budget-mb".to_string()),
+        None => {
+            let Some(limit) = cgroup::memory_limit() else {
+                return Ok(None);
+            };
+            let used = mib(cgroup::resident_bytes().unwrap_or(0)) + SERVER_HEADROOM_MIB;
+            let source = format!(
+                "the container's memory limit, {} MiB, minus {used} MiB for the server",
+                mib(limit)
+            );
+            (mib(limit).saturating_sub(used), source)
+        }
+    };
+    let budget = u32::try_from(budget).unwrap_or(u32::MAX);
+    let limits = &policy.limits;
+    let output = mib(limits.max_output_bytes);
+    let default_run = limits.memory_mb.max(mib(floor)) + output;
+    if u64::from(budget) < default_run {
+        return Err(Error::Config(format!(
+            "the memory budget for runs is {budget} MiB ({source}), less than one run of the \
+             default memory_mb ({} MiB and {output} MiB of output) needs: raise the memory \
+             limit or --memory-budget-mb, or lower the default memory_mb",
+            limits.memory_mb
+        )));
+    }
+    let largest = limits.max_memory_mb + output;
+    if u64::from(budget) < largest {
+        tracing::warn!(
+            budget_mib = budget,
+            max_memory_mb = limits.max_memory_mb,
+            "runs asking for more memory than the budget allows will be refused (422)"
+        );
+    }
+    tracing::info!(
+        budget_mib = budget,
+        source,
+        "runs reserve their memory_mb from a memory budget"
+    );
+    Ok(Some(budget))
+}
+
 impl Server {
     /// Validates `config`, loads the interpreter and binds the listening socket.
     pub async fn bind(config: Config) -> Result<Self> {
@@ -174,6 +233,7 @@ impl Server {
         };
         policy::check_floor(&policy, floor, &what).map_err(Error::Config)?;
         sandbox::self_check(&interpreter, &policy).await?;
+        let budget = memory_budget(&config, &policy, interpreter.snapshot_memory_bytes)?;
         let bind = |addr: SocketAddr, what: &'static str| async move {
             TcpListener::bind(addr)
                 .await
@@ -183,6 +243,12 @@ impl Server {
         if let Some(warning) = exposure_warning(config.listen_addr(), tenants.is_some()) {
             tracing::warn!(addr = %config.listen_addr(), "{warning}");
         }
+        if let Some(file) = &tenants {
+            tracing::info!(
+                tenants = file.tenants.len(),
+                "run endpoints take the tokens of the tenants file"
+            );
+        }
         let admin = match config.admin_addr() {
             Some(addr) => Some(bind(addr, "admin address (--admin-port)").await?),
             None => None,
@@ -190,7 +256,7 @@ impl Server {
         Ok(Server {
             listener,
             admin,
-            state: routes::State::new(interpreter, config, policy, tenants.as_ref()),
+            state: routes::State::new(interpreter, config, policy, tenants.as_ref(), budget),
         })
     }
 

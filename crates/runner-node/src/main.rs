@@ -30,7 +30,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let telemetry = telemetry::init(config.log_format)?;
+    let telemetry = telemetry::init(config.log_format, config.audit_log)?;
     if let Some(Command::Precompile { output }) = &config.command {
         let written = runner_node::precompile(config.clone(), output.clone()).await?;
         tracing::info!(path = %output.display(), key = %written.key, bytes = written.bytes,

@@ -9,10 +9,15 @@
 //! | `runner_runs_in_flight` | gauge | runs executing now |
 //! | `runner_requests_rejected_total{reason}` | counter | run requests refused, by error code |
 //! | `runner_sandbox_memory_bytes` | histogram | peak linear memory of each run |
+//! | `runner_run_cpu_seconds_total{tenant}` | counter | CPU time runs consumed, by tenant (empty when auth is off), runs whose caller left included |
+//! | `runner_quota_exceeded_total{tenant,quota}` | counter | run requests refused 429 for a tenant's quota (`concurrent_runs`, `runs_per_minute`) |
 //!
 //! Every label value is known in advance and pre-created at zero, so a dashboard sees each
 //! series from the first scrape and label cardinality is bounded by the code, never by input.
+//! The one exception is `tenant`: its values are the tenants of the tokens file (an operator's
+//! file, never a request), each series made at that tenant's first run.
 
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -43,6 +48,17 @@ struct ReasonLabel {
     reason: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TenantLabel {
+    tenant: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QuotaLabel {
+    tenant: String,
+    quota: &'static str,
+}
+
 /// The metrics of one server.
 pub struct Metrics {
     registry: Registry,
@@ -52,6 +68,8 @@ pub struct Metrics {
     in_flight: Gauge,
     rejected: Family<ReasonLabel, Counter>,
     sandbox_memory: Histogram,
+    run_cpu: Family<TenantLabel, Counter<f64, AtomicU64>>,
+    quota_exceeded: Family<QuotaLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -77,6 +95,8 @@ impl Metrics {
             in_flight: Gauge::default(),
             rejected: Family::default(),
             sandbox_memory,
+            run_cpu: Family::default(),
+            quota_exceeded: Family::default(),
         };
         for outcome in Outcome::ALL {
             let _ = metrics.runs.get_or_create(&OutcomeLabel {
@@ -126,6 +146,17 @@ impl Metrics {
             Unit::Bytes,
             self.sandbox_memory.clone(),
         );
+        r.register_with_unit(
+            "runner_run_cpu",
+            "CPU time runs consumed, by tenant (empty when auth is off)",
+            Unit::Seconds,
+            self.run_cpu.clone(),
+        );
+        r.register(
+            "runner_quota_exceeded",
+            "Run requests refused for a tenant's quota",
+            self.quota_exceeded.clone(),
+        );
         self
     }
 
@@ -143,6 +174,16 @@ impl Metrics {
             .inc();
     }
 
+    /// Counts a request of `tenant` refused for `quota` (its name in the tenants file).
+    pub fn quota_exceeded(&self, tenant: &str, quota: &'static str) {
+        self.quota_exceeded
+            .get_or_create(&QuotaLabel {
+                tenant: tenant.to_owned(),
+                quota,
+            })
+            .inc();
+    }
+
     /// Marks a run as executing until the returned guard is finished or dropped. A guard dropped
     /// unfinished (the client went away and the request was dropped) counts as `cancelled`.
     pub fn run_started(&self) -> RunGuard<'_> {
@@ -151,6 +192,15 @@ impl Metrics {
             metrics: self,
             finished: false,
         }
+    }
+
+    /// Adds CPU time a run of `tenant` (`None` when auth is off) consumed, finished or not.
+    pub fn cpu_used(&self, tenant: Option<&str>, cpu: Duration) {
+        self.run_cpu
+            .get_or_create(&TenantLabel {
+                tenant: tenant.unwrap_or_default().to_owned(),
+            })
+            .inc_by(cpu.as_secs_f64());
     }
 
     /// Every metric in the Prometheus text format.
@@ -207,6 +257,10 @@ mod tests {
         let metrics = Metrics::new();
         metrics.rejected(ErrorCode::Overloaded);
         drop(metrics.run_started());
+        metrics.cpu_used(Some("team-a"), Duration::from_millis(1500));
+        metrics.cpu_used(Some("team-a"), Duration::from_millis(250));
+        metrics.cpu_used(None, Duration::from_millis(500));
+        metrics.quota_exceeded("team-a", "runs_per_minute");
         let text = metrics.render();
         for line in [
             "# TYPE runner_runs_total counter",
@@ -217,6 +271,10 @@ mod tests {
             "runner_runs_in_flight 0",
             "runner_requests_rejected_total{reason=\"overloaded\"} 1",
             "# TYPE runner_sandbox_memory_bytes histogram",
+            "# TYPE runner_run_cpu_seconds_total counter",
+            "runner_run_cpu_seconds_total{tenant=\"team-a\"} 1.75",
+            "runner_run_cpu_seconds_total{tenant=\"\"} 0.5",
+            "runner_quota_exceeded_total{tenant=\"team-a\",quota=\"runs_per_minute\"} 1",
         ] {
             assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
         }

@@ -25,6 +25,7 @@ pub fn document(policy: &SandboxPolicy, auth: bool) -> Value {
     let environment = schema_of::<Environment>(SchemaSettings::draft2020_12(), &mut schemas, false);
     let run_props = &mut schemas["RunRequest"]["properties"];
     run_props["timeout_ms"]["maximum"] = json!(limits.max_timeout_ms);
+    run_props["cpu_limit_ms"]["maximum"] = json!(limits.max_cpu_limit_ms);
     run_props["memory_mb"]["maximum"] = json!(limits.max_memory_mb);
     run_props["env"]["propertyNames"] = json!({ "enum": policy.allowed_env });
     run_props["outputs"]["maxItems"] = json!(crate::plan::MAX_OUTPUT_PATTERNS);
@@ -55,6 +56,13 @@ pub fn document(policy: &SandboxPolicy, auth: bool) -> Value {
     });
     if auth {
         run_responses["401"] = error_reply(&[ErrorCode::Unauthorized]);
+        let mut quota = error_reply(&[ErrorCode::QuotaExceeded]);
+        quota["headers"] = json!({"Retry-After": {
+            "description": "seconds until the quota lets a run in again",
+            "required": true,
+            "schema": {"type": "string"},
+        }});
+        run_responses["429"] = quota;
     }
     let mut run = json!({
         "summary": "Run a Python program in a fresh sandbox",

@@ -69,6 +69,15 @@ impl RunPlan {
             bounds.timeout_ms,
             bounds.max_timeout_ms,
         )?;
+        let cpu_limit_ms = match request.cpu_limit_ms {
+            None => None,
+            asked => Some(within(
+                "cpu_limit_ms",
+                asked,
+                bounds.max_cpu_limit_ms,
+                bounds.max_cpu_limit_ms,
+            )?),
+        };
         let memory_mb = within(
             "memory_mb",
             request.memory_mb,
@@ -108,6 +117,7 @@ impl RunPlan {
             outputs,
             limits: Limits {
                 timeout: Duration::from_millis(timeout_ms),
+                cpu: cpu_limit_ms.map(Duration::from_millis),
                 memory_bytes: usize::try_from(memory_mb << 20).unwrap_or(usize::MAX),
                 output_bytes: usize::try_from(bounds.max_output_bytes).unwrap_or(usize::MAX),
             },
@@ -116,6 +126,14 @@ impl RunPlan {
 }
 
 impl RunPlan {
+    /// MiB of host memory the run may use at most, what it reserves of the runner's memory
+    /// budget: its linear memory, its output, and the files it may return.
+    pub fn reserved_mib(&self) -> u32 {
+        let returned = self.outputs.as_ref().map_or(0, |o| o.max_bytes);
+        let bytes = self.limits.memory_bytes as u64 + self.limits.output_bytes as u64 + returned;
+        u32::try_from(bytes.div_ceil(1 << 20)).unwrap_or(u32::MAX)
+    }
+
     /// A plan for the server's own runs (start-up check, benchmarks): `code`, nothing else.
     pub fn with_limits(code: &str, limits: Limits) -> Self {
         RunPlan {
@@ -305,6 +323,19 @@ mod tests {
             "limit_exceeded"
         );
         assert_eq!(code(plan(|r| r.timeout_ms = Some(0))), "invalid_request");
+        let max_cpu = SandboxPolicy::default().limits.max_cpu_limit_ms;
+        assert_eq!(
+            code(plan(|r| r.cpu_limit_ms = Some(max_cpu + 1))),
+            "limit_exceeded"
+        );
+        assert_eq!(code(plan(|r| r.cpu_limit_ms = Some(0))), "invalid_request");
+        assert_eq!(
+            plan(|_| ()).unwrap().limits.cpu,
+            None,
+            "no CPU limit unless asked"
+        );
+        let cpu = plan(|r| r.cpu_limit_ms = Some(250)).unwrap().limits.cpu;
+        assert_eq!(cpu, Some(Duration::from_millis(250)));
         let lowered = plan(|r| r.memory_mb = Some(16)).unwrap();
         assert_eq!(lowered.limits.memory_bytes, 16 << 20);
     }

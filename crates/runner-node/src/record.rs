@@ -12,6 +12,8 @@ use crate::capture::Captured;
 pub struct Limits {
     /// Wall time of the program.
     pub timeout: Duration,
+    /// CPU time of the program, when the request set one.
+    pub cpu: Option<Duration>,
     /// Largest linear memory, in bytes.
     pub memory_bytes: usize,
     /// Most bytes of stdout + stderr kept.
@@ -29,6 +31,8 @@ pub struct Report {
     pub output: Captured,
     /// Time from instantiation to the end of the program.
     pub duration: Duration,
+    /// CPU time the run's thread consumed over the same span.
+    pub cpu_time: Duration,
     /// Largest linear memory the run was granted, in bytes.
     pub peak_memory_bytes: usize,
     /// The files its request's `outputs` asked for, when it asked.

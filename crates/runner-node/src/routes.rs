@@ -29,15 +29,16 @@ use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use crate::admission::Admission;
-use crate::config::Config;
+use crate::config::{AuditLog, Config};
 use crate::engine::Interpreter;
 use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::plan::RunPlan;
 use crate::policy::LivePolicy;
+use crate::quotas::{Held, Usage};
 use crate::record::Report;
 use crate::tenants::Tenants;
-use crate::{Error, Result, sandbox, telemetry};
+use crate::{Error, Result, audit, sandbox, telemetry};
 
 /// Seconds a refused client is told to wait before retrying (503 `Retry-After`).
 const RETRY_AFTER_SECS: &str = "1";
@@ -57,6 +58,8 @@ pub struct State {
     pub(crate) on_request: Option<RequestHook>,
     /// The tenants whose tokens run endpoints accept, if auth is on.
     pub(crate) tenants: Option<Live<Tenants>>,
+    /// What each tenant uses, against its quotas.
+    pub(crate) usage: Arc<Usage>,
 }
 
 impl State {
@@ -66,16 +69,37 @@ impl State {
         config: Config,
         policy: SandboxPolicy,
         tenants: Option<&TenantsFile>,
+        memory_budget_mib: Option<u32>,
     ) -> Self {
         State {
             interpreter,
-            admission: Admission::new(policy.limits.max_concurrent_runs as usize),
+            admission: Admission::new(
+                policy.limits.max_concurrent_runs as usize,
+                memory_budget_mib,
+            ),
             policy: LivePolicy::new(policy),
             metrics: Arc::new(Metrics::new()),
             on_request: None,
             config: Arc::new(config),
             tenants: tenants.map(|file| Live::new(Tenants::new(file))),
+            usage: Arc::default(),
         }
+    }
+
+    /// Counts a run of `tenant` against its quotas until the returned hold is dropped.
+    fn start_quota(&self, tenant: &Arc<str>) -> Result<Held> {
+        let quotas = self
+            .tenants
+            .as_ref()
+            .map(|tenants| tenants.current().quotas(tenant))
+            .unwrap_or_default();
+        self.usage
+            .start(tenant, quotas, Instant::now())
+            .map_err(|exceeded| {
+                self.metrics
+                    .quota_exceeded(&exceeded.tenant, exceeded.quota.as_str());
+                Error::QuotaExceeded(exceeded)
+            })
     }
 
     /// Who the `Authorization` header says calls: `Ok(None)` when auth is off, the tenant
@@ -89,7 +113,7 @@ impl State {
         };
         match tenants.current().caller(authorization) {
             Some(tenant) => Ok(Some(tenant)),
-            None => Err(Refusal(ErrorCode::Unauthorized, UNAUTHORIZED.into())),
+            None => Err(Refusal::new(ErrorCode::Unauthorized, UNAUTHORIZED.into())),
         }
     }
 }
@@ -176,7 +200,7 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
                         let request =
                             read_request(content_type, length, body, max_body, body_timeout)
                                 .await?;
-                        handle_run(&state, request, tenant.as_deref())
+                        handle_run(&state, request, tenant)
                             .await
                             .map_err(Refusal::from)
                     };
@@ -186,8 +210,8 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
                         Err(panic) => {
                             let panic = panic_message(panic.as_ref());
                             tracing::error!(panic, "a run request handler panicked");
-                            Err(Refusal(
-                            ErrorCode::Internal,
+                            Err(Refusal::new(
+ErrorCode::Internal,
                             "the server failed on this request (a bug, logged); it keeps serving"
                                 .into(),
                         ))
@@ -195,10 +219,10 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
                     };
                     match answer {
                         Ok(response) => response,
-                        Err(Refusal(code, message)) => {
-                            state.metrics.rejected(code);
-                            telemetry::record_refusal(code);
-                            error_response(code, message)
+                        Err(refusal) => {
+                            state.metrics.rejected(refusal.code);
+                            telemetry::record_refusal(refusal.code);
+                            refusal.response()
                         }
                     }
                 }
@@ -280,7 +304,11 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
         .unwrap_or("(not a string)")
 }
 
-async fn handle_run(state: &State, request: RunRequest, tenant: Option<&str>) -> Result<Response> {
+async fn handle_run(
+    state: &State,
+    request: RunRequest,
+    tenant: Option<Arc<str>>,
+) -> Result<Response> {
     if let Some(hook) = &state.on_request {
         hook(&request);
     }
@@ -288,25 +316,43 @@ async fn handle_run(state: &State, request: RunRequest, tenant: Option<&str>) ->
     let plan = RunPlan::new(request, &policy, state.interpreter.snapshot_memory_bytes)?;
     let id = uuid::Uuid::new_v4().to_string();
     telemetry::record_limits(&id, &plan.limits);
+    let audit_on = state.config.audit_log != AuditLog::Off;
+    // Before admission: a tenant over its quota takes neither a slot nor a place in the queue.
+    let _quota = tenant.as_ref().map(|t| state.start_quota(t)).transpose()?;
     let queued = Instant::now();
     let slot = state
         .admission
-        .admit(state.config.queue_timeout())
+        .admit(state.config.queue_timeout(), plan.reserved_mib())
         .instrument(telemetry::span(|| tracing::info_span!("admission_wait")))
         .await;
     state.metrics.queue_waited(queued.elapsed());
-    let _slot = slot?;
+    let slot = slot?;
+    let audit = audit::Pending::start(audit_on, tenant.as_ref(), &id, &plan.code);
     let run = state.metrics.run_started();
-    let report = sandbox::run(&state.interpreter, &policy, plan).await;
+    let interpreter = state.interpreter.clone();
+    let metrics = state.metrics.clone();
+    let tenant_name = tenant.clone();
+    let report = slot
+        .execute(
+            async move { sandbox::run(&interpreter, &policy, plan).await },
+            move |cpu| metrics.cpu_used(tenant_name.as_deref(), cpu),
+        )
+        .await;
     run.finish(report.as_ref().ok());
+    match (audit, &report) {
+        (Some(audit), Ok(report)) => audit.finish(report),
+        (Some(audit), Err(_)) => audit.host_failed(),
+        (None, _) => {}
+    }
     let report = report?;
     telemetry::record_report(&report);
     tracing::info!(
         run.id = %id,
-        tenant,
+        tenant = tenant.as_deref(),
         outcome = report.outcome.as_str(),
         exit_code = report.exit_code,
         duration_ms = report.duration.as_secs_f64() * 1e3,
+        cpu_ms = report.cpu_time.as_secs_f64() * 1e3,
         peak_memory_bytes = report.peak_memory_bytes,
         "run finished"
     );
@@ -333,6 +379,7 @@ fn response(id: String, report: Report) -> RunResponse {
         stderr: report.output.stderr,
         truncated: report.output.truncated,
         duration_ms: report.duration.as_secs_f64() * 1e3,
+        cpu_ms: report.cpu_time.as_secs_f64() * 1e3,
         files,
         files_omitted,
     }
@@ -353,13 +400,13 @@ where
     B: Buf,
 {
     if let Some(ct) = content_type.as_deref().filter(|ct| !is_json(ct)) {
-        return Err(Refusal(
+        return Err(Refusal::new(
             ErrorCode::UnsupportedMediaType,
             format!("Content-Type must be application/json, not {ct:?}"),
         ));
     }
     let too_large = || {
-        Refusal(
+        Refusal::new(
             ErrorCode::PayloadTooLarge,
             format!("request body exceeds {max} bytes"),
         )
@@ -371,8 +418,9 @@ where
     let read_all = async {
         let mut bytes = Vec::new();
         while let Some(chunk) = body.next().await {
-            let mut chunk = chunk
-                .map_err(|e| Refusal(ErrorCode::InvalidRequest, format!("reading body: {e}")))?;
+            let mut chunk = chunk.map_err(|e| {
+                Refusal::new(ErrorCode::InvalidRequest, format!("reading body: {e}"))
+            })?;
             if bytes.len() as u64 + chunk.remaining() as u64 > max {
                 return Err(too_large());
             }
@@ -387,7 +435,7 @@ where
     let bytes = tokio::time::timeout(timeout, read_all)
         .await
         .map_err(|_elapsed| {
-            Refusal(
+            Refusal::new(
                 ErrorCode::RequestTimeout,
                 format!(
                     "the request body took longer than {} ms",
@@ -419,12 +467,37 @@ fn parse_request(bytes: &[u8]) -> Result<RunRequest, Refusal> {
             }
             Category::Data => ErrorCode::InvalidRequest,
         };
-        Refusal(code, err.to_string())
+        Refusal::new(code, err.to_string())
     })
 }
 
-/// A refused run request: the error code and the message the caller reads.
-struct Refusal(ErrorCode, String);
+/// A refused run request: the error code, the message the caller reads, and when to retry.
+struct Refusal {
+    code: ErrorCode,
+    message: String,
+    /// `Retry-After` when it is not the default of its status.
+    retry_after: Option<Duration>,
+}
+
+impl Refusal {
+    fn new(code: ErrorCode, message: String) -> Self {
+        Refusal {
+            code,
+            message,
+            retry_after: None,
+        }
+    }
+
+    fn response(self) -> Response {
+        let mut response = error_response(self.code, self.message);
+        if let Some(after) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(after.as_secs()));
+        }
+        response
+    }
+}
 
 impl From<Error> for Refusal {
     fn from(err: Error) -> Self {
@@ -432,7 +505,15 @@ impl From<Error> for Refusal {
         if code == ErrorCode::Internal {
             tracing::error!(error = %err, "run failed in the host");
         }
-        Refusal(code, err.to_string())
+        let retry_after = match &err {
+            Error::QuotaExceeded(exceeded) => Some(exceeded.retry_after),
+            _ => None,
+        };
+        Refusal {
+            code,
+            message: err.to_string(),
+            retry_after,
+        }
     }
 }
 
@@ -444,7 +525,8 @@ fn error_code(err: &Error) -> ErrorCode {
         Error::InvalidRequest(_) => ErrorCode::InvalidRequest,
         Error::LimitExceeded(_) => ErrorCode::LimitExceeded,
         Error::EnvNotAllowed(_) => ErrorCode::EnvNotAllowed,
-        Error::Overloaded { .. } => ErrorCode::Overloaded,
+        Error::Overloaded(_) => ErrorCode::Overloaded,
+        Error::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
         // The scratch filesystem is full (runs' files fill it): busy, not broken.
         Error::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => {
             ErrorCode::Overloaded
@@ -527,7 +609,7 @@ mod tests {
 
     #[test]
     fn body_errors_are_told_apart() {
-        let code = |body: &str| parse_request(body.as_bytes()).err().map(|e| e.0);
+        let code = |body: &str| parse_request(body.as_bytes()).err().map(|e| e.code);
         assert_eq!(code("{"), Some(ErrorCode::InvalidJson));
         assert_eq!(code(""), Some(ErrorCode::InvalidJson));
         assert_eq!(code("{}"), Some(ErrorCode::InvalidRequest));

@@ -5,6 +5,8 @@
 //! Where each limit is enforced:
 //! - wall time: the epoch-deadline callback traps a guest that computes past its deadline, and an
 //!   outer [`tokio::time::timeout`] stops a guest blocked in a host call (`time.sleep`);
+//! - CPU time: the same callback reads the thread's CPU clock (a run executes on one thread,
+//!   [`crate::threads`]) and traps a guest past its `cpu_limit_ms`, within a tick;
 //! - memory: [`guest::MemoryLimiter`] refuses linear-memory growth past the run's limit;
 //! - output: [`Capture`] traps the guest when stdout + stderr reach their cap;
 //! - stack: the engine's `max_wasm_stack` (see [`crate::engine`]).
@@ -25,6 +27,7 @@ use crate::engine::Interpreter;
 use crate::guest::{self, HostState};
 use crate::plan::RunPlan;
 use crate::record::{Limits, Report};
+use crate::threads::cpu_time as thread_cpu_time;
 use crate::{Error, Result, telemetry, workdir};
 
 /// Runs `plan` in a fresh sandbox and reports how it ended.
@@ -46,16 +49,21 @@ pub async fn run(
         Ok((work, capture, store))
     })?;
     let started = Instant::now();
+    let cpu_started = thread_cpu_time();
     let deadline = started + limits.timeout;
-    // Check in every tick: a busy guest yields its thread to other runs and to the HTTP
-    // server each time, and traps at the first tick past its deadline.
+    let cpu_limit = limits.cpu;
+    // Check in every tick: a busy guest yields to its guest thread's runtime each time (which
+    // drops the run if its caller went away), and traps at the first tick past a limit.
     store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |_| {
+    store.epoch_deadline_callback(move |mut store| {
         if Instant::now() >= deadline {
-            Ok(UpdateDeadline::Interrupt)
-        } else {
-            Ok(UpdateDeadline::Yield(1))
+            return Ok(UpdateDeadline::Interrupt);
         }
+        if cpu_limit.is_some_and(|limit| thread_cpu_time().saturating_sub(cpu_started) >= limit) {
+            store.data_mut().cpu_limit_reached = true;
+            return Ok(UpdateDeadline::Interrupt);
+        }
+        Ok(UpdateDeadline::Yield(1))
     });
 
     let execution = async {
@@ -74,6 +82,8 @@ pub async fn run(
     };
     let result = tokio::time::timeout(limits.timeout, execution).await;
     let duration = started.elapsed();
+    let cpu_time = thread_cpu_time().saturating_sub(cpu_started);
+    let cpu_limit_reached = store.data().cpu_limit_reached;
     let memory_refused = store.data().limiter.refused;
     let peak_memory_bytes = store.data().limiter.peak;
     drop(store);
@@ -85,6 +95,7 @@ pub async fn run(
 
     let (outcome, exit_code) = match result {
         Err(_elapsed) => (Outcome::Timeout, None),
+        Ok(_) if cpu_limit_reached => (Outcome::CpuLimit, None),
         Ok(result) => classify(result, memory_refused),
     };
     Ok(Report {
@@ -92,6 +103,7 @@ pub async fn run(
         exit_code,
         output: capture.finish(),
         duration,
+        cpu_time,
         peak_memory_bytes,
         files,
     })
@@ -150,6 +162,7 @@ pub async fn instantiate_only(interpreter: &Interpreter, policy: &SandboxPolicy)
         "",
         Limits {
             timeout: Duration::from_secs(1),
+            cpu: None,
             memory_bytes: usize::MAX,
             output_bytes: 0,
         },
@@ -171,6 +184,7 @@ pub async fn self_check(interpreter: &Arc<Interpreter>, policy: &SandboxPolicy) 
         "import sys; print(sys.argv)",
         Limits {
             timeout: Duration::from_secs(30),
+            cpu: None,
             memory_bytes: (policy.limits.max_memory_mb as usize) << 20,
             output_bytes: 64 * 1024,
         },

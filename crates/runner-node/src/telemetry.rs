@@ -19,7 +19,7 @@
 use runner_telemetry::{Options, Telemetry};
 use tracing::field::Empty;
 
-use crate::config::LogFormat;
+use crate::config::{AuditLog, LogFormat};
 use crate::record::{Limits, Report};
 
 /// The `service.name` of runner-node's traces (unless `OTEL_SERVICE_NAME` says otherwise).
@@ -29,11 +29,12 @@ pub const SERVICE: &str = "runner-node";
 pub const DEFAULT_LOG_FILTER: &str = "info,wasmtime=warn,cranelift=warn";
 
 /// Installs logs (stdout, `format`) and, when the environment asks, trace export.
-pub fn init(format: LogFormat) -> runner_telemetry::Result<Telemetry> {
+pub fn init(format: LogFormat, audit: AuditLog) -> runner_telemetry::Result<Telemetry> {
     runner_telemetry::init(Options {
         service: SERVICE,
         default_log_filter: DEFAULT_LOG_FILTER,
         json: format == LogFormat::Json,
+        audit: audit == AuditLog::Stdout,
     })
 }
 

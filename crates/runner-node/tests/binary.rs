@@ -1,5 +1,6 @@
 //! The `runner-node` binary as an operator runs it: JSON logs without code or output, and
-//! SIGTERM drains in-flight runs, then exits 0; `--worker-threads` sets its thread count.
+//! SIGTERM drains in-flight runs, then exits 0; `--worker-threads` sets its HTTP threads; audit
+//! events when asked.
 
 mod common;
 
@@ -48,11 +49,71 @@ fn workers(process: &Process) -> u64 {
 }
 
 #[test]
-fn worker_threads_sets_how_many_threads_run_and_serve() {
+fn worker_threads_sets_how_many_threads_serve_http() {
     let one = Process::start_with(&["--worker-threads", "1"]);
     assert_eq!(workers(&one), 1);
     assert_eq!(one.run_to_end("print(6 * 7)")["stdout"], "42\n");
     assert_eq!(workers(&Process::start_with(&["--worker-threads", "3"])), 3);
     let cpus = std::thread::available_parallelism().unwrap().get() as u64;
     assert_eq!(workers(&Process::start()), cpus, "one per CPU by default");
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn audit_events_name_each_run_and_its_code_by_digest_never_the_code() {
+    let mut process = Process::start_with(&["--audit-log", "stdout"]);
+    let code = "print('audited-output-9')  # audited-code-9";
+    let answer = process.run_to_end(code);
+    let lines = process.logs_until("run finished");
+    let audit: Vec<&Value> = lines.iter().filter(|l| l["target"] == "audit").collect();
+    assert_eq!(audit.len(), 1, "{lines:?}");
+    let event = &audit[0]["fields"];
+    assert_eq!(event["event"], "run");
+    assert_eq!(event["run.id"], answer["id"]);
+    assert_eq!(event["outcome"], "completed");
+    assert_eq!(event["exit_code"], 0);
+    assert_eq!(event["code_sha256"], sha256_hex(code));
+    assert!(event["cpu_ms"].as_f64().unwrap() > 0.0, "{event}");
+    assert!(
+        event["peak_memory_bytes"].as_u64().unwrap() > 1 << 20,
+        "{event}"
+    );
+    assert!(audit[0]["timestamp"].as_str().is_some(), "{}", audit[0]);
+    let text = audit[0].to_string();
+    assert!(!text.contains("audited-code-9") && !text.contains("audited-output-9"));
+
+    // A run whose caller goes away is audited as cancelled.
+    let status = std::process::Command::new("curl")
+        .args([
+            "-sS",
+            "--max-time",
+            "0.5",
+            "-H",
+            "content-type: application/json",
+        ])
+        .args(["--data-binary", r#"{"code": "while True: pass"}"#])
+        .arg(format!("http://{}/run", process.addr))
+        .status()
+        .unwrap();
+    assert!(!status.success(), "curl gave up");
+    let lines = process.lines_until("a cancelled run's audit event", |l| {
+        l["target"] == "audit" && l["fields"]["outcome"] == "cancelled"
+    });
+    let cancelled = &lines.last().unwrap()["fields"];
+    assert_eq!(cancelled["code_sha256"], sha256_hex("while True: pass"));
+}
+
+#[test]
+fn no_audit_events_unless_asked() {
+    let mut process = Process::start();
+    process.run_to_end("print(1)");
+    let lines = process.logs_until("run finished");
+    assert!(lines.iter().all(|l| l["target"] != "audit"), "{lines:?}");
 }

@@ -9,6 +9,7 @@ use serde_json::json;
 async fn names_the_runtime_version_limits_and_floor() {
     let mut config = test_config();
     config.timeout_ms = 2_000;
+    config.max_cpu_limit_ms = 30_000;
     config.allow_env = vec!["LANG".into()];
     let server = TestServer::start_with(config).await;
     let answer = server.get("/v1/environment").await;
@@ -26,6 +27,7 @@ async fn names_the_runtime_version_limits_and_floor() {
     );
     assert_eq!(env["limits"]["timeout_ms"], 2_000);
     assert_eq!(env["limits"]["max_timeout_ms"], 60_000);
+    assert_eq!(env["limits"]["max_cpu_limit_ms"], 30_000);
     assert_eq!(env["limits"]["max_output_files"], 100);
     assert_eq!(env["allowed_env"], json!(["LANG"]));
     assert_eq!(env["paths"]["work"], "/work");

@@ -33,6 +33,61 @@ async fn sleeping_in_a_host_call_times_out() {
 }
 
 #[tokio::test]
+async fn cpu_ms_counts_computing_and_not_sleeping() {
+    let server = TestServer::start().await;
+    let busy = server
+        .run("print(sum(i * i for i in range(2_000_000)))")
+        .await;
+    let asleep = server.run("import time\ntime.sleep(0.3)").await;
+    let ms = |res: &serde_json::Value, field: &str| res[field].as_f64().unwrap();
+    // Computing consumes CPU, at most its wall time (less when the cores are shared); a sleep
+    // almost none of its wall time.
+    assert!(ms(&busy, "cpu_ms") >= 50.0, "{busy}");
+    assert!(
+        ms(&busy, "cpu_ms") <= ms(&busy, "duration_ms") + 20.0,
+        "{busy}"
+    );
+    assert!(ms(&asleep, "duration_ms") >= 300.0, "{asleep}");
+    assert!(ms(&asleep, "cpu_ms") < 100.0, "{asleep}");
+    assert!(
+        ms(&busy, "cpu_ms") > 5.0 * ms(&asleep, "cpu_ms"),
+        "{busy} {asleep}"
+    );
+}
+
+#[tokio::test]
+async fn the_cpu_limit_stops_a_computing_run_but_not_a_sleeping_one() {
+    let server = TestServer::start().await;
+    let res = server
+        .run_json(json!({"code": "print('go', flush=True)\nwhile True: pass", "cpu_limit_ms": 200}))
+        .await;
+    assert_eq!(res["outcome"], "cpu_limit", "{res}");
+    assert_eq!(res["res"]["status"], "Error");
+    assert_eq!(res["exit_code"], serde_json::Value::Null);
+    assert_eq!(res["stdout"], "go\n", "output up to the limit is kept");
+    assert!(res["cpu_ms"].as_f64().unwrap() >= 200.0, "{res}");
+    // Time asleep is not CPU: the run completes past its CPU limit in wall time.
+    let res = server
+        .run_json(
+            json!({"code": "import time\ntime.sleep(0.4)\nprint('woke')", "cpu_limit_ms": 200}),
+        )
+        .await;
+    assert_eq!(res["outcome"], "completed", "{res}");
+    assert_eq!(res["stdout"], "woke\n");
+    // Above the maximum: refused before running.
+    let mut config = test_config();
+    config.max_cpu_limit_ms = 1000;
+    let capped = TestServer::start_with(config).await;
+    let answer = capped
+        .post(&json!({"code": "pass", "cpu_limit_ms": 1001}))
+        .await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert_eq!(answer.error_code(), "limit_exceeded");
+    assert!(answer.body.contains("cpu_limit_ms"), "{}", answer.body);
+    server.assert_still_serves().await;
+}
+
+#[tokio::test]
 async fn server_default_timeout_applies() {
     let mut config = test_config();
     config.timeout_ms = 200;

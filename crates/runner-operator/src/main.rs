@@ -30,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
         service: "runner-operator",
         default_log_filter: "info",
         json: args.log_format == "json",
+        audit: false,
     })?;
     let options = args.options().map_err(anyhow::Error::msg)?;
     let client = kube::Client::try_default()

@@ -23,6 +23,7 @@ pub fn from_spec(spec: &PythonSandboxPoolSpec) -> Result<SandboxPolicy> {
         limits: PolicyLimits {
             timeout_ms: l.timeout_ms,
             max_timeout_ms: l.max_timeout_ms,
+            max_cpu_limit_ms: l.max_cpu_limit_ms,
             memory_mb: l
                 .memory_mb
                 .unwrap_or_else(|| spec.runtime.default_memory_mb()),

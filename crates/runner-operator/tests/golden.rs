@@ -358,6 +358,7 @@ fn traced_pool_reaches_its_collector_and_dns_only() {
             &[("kubernetes.io/metadata.name", "monitoring")],
             Some(0.25),
         )
+        .audit_log()
         .build();
     let children = check_golden("traced", &traced);
     let egress = egress_ports(&children);
@@ -368,6 +369,7 @@ fn traced_pool_reaches_its_collector_and_dns_only() {
         "http://otel-collector.monitoring:4318".into()
     )));
     assert!(env.contains(&("OTEL_TRACES_SAMPLER_ARG".into(), "0.25".into())));
+    assert!(env.contains(&("RUNNER_AUDIT_LOG".into(), "stdout".into())));
 
     // An address needs no DNS; a URL without a port means the scheme's; no peers: any address.
     let by_address = pool("traced")
@@ -484,6 +486,15 @@ fn invalid_specs_are_refused_before_anything_is_built() {
             "memory_mb (4000)",
         ),
         (pool("x").allow_env(&["NOT-A-NAME"]).build(), "NOT-A-NAME"),
+        (
+            pool("x").limits(|l| l.memory_mb = Some(1000)).build(),
+            "resources.limits.memory (1Gi) leaves 896 MiB for runs beside the runner's own 128 \
+             MiB, and one run of the default memoryMb needs 1001 MiB",
+        ),
+        (
+            pool("x").memory_limit("200Mi").build(),
+            "resources.limits.memory (200Mi) leaves 72 MiB",
+        ),
         (
             pool("x").tracing("ftp://collector:21", &[], None).build(),
             "does not start with http:// or https://",

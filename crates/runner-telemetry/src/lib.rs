@@ -3,6 +3,7 @@
 //!
 //! ```text
 //!   tracing spans/events ──► Registry ──┬─► fmt layer (RUST_LOG filter) ──► stdout, text or JSON
+//!                                       ├─► audit layer (target `audit`, when on) ──► stdout, JSON
 //!                                       └─► OpenTelemetry layer (this crate's target, INFO)
 //!                                             ──► batch processor (own thread)
 //!                                             ──► OTLP/HTTP protobuf POST {endpoint}/v1/traces
@@ -27,7 +28,7 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing::Subscriber;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
-use tracing_subscriber::filter::{EnvFilter, Targets};
+use tracing_subscriber::filter::{EnvFilter, FilterExt, Targets, filter_fn};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -238,7 +239,13 @@ pub struct Options {
     pub default_log_filter: &'static str,
     /// One JSON object per log line instead of text.
     pub json: bool,
+    /// Whether events of the [`AUDIT_TARGET`] are written, as JSON lines on stdout whatever
+    /// the log format and `RUST_LOG` (they never appear among the logs).
+    pub audit: bool,
 }
+
+/// The target of audit events: `tracing::info!(target: AUDIT_TARGET, ...)`.
+pub const AUDIT_TARGET: &str = "audit";
 
 /// Installs the process-wide subscriber: logs on stdout filtered by `RUST_LOG`, and traces
 /// when the environment turns them on ([`Traces::from_env`]). Call it inside the tokio
@@ -253,17 +260,28 @@ pub fn init(options: Options) -> Result<Telemetry> {
     };
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(options.default_log_filter));
+    let not_audit = filter_fn(|meta| meta.target() != AUDIT_TARGET);
     let logs: Box<dyn Layer<Registry> + Send + Sync> = if options.json {
-        Box::new(tracing_subscriber::fmt::layer().json().with_filter(filter))
+        Box::new(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .with_filter(filter.and(not_audit)),
+        )
     } else {
-        Box::new(tracing_subscriber::fmt::layer().with_filter(filter))
+        Box::new(tracing_subscriber::fmt::layer().with_filter(filter.and(not_audit)))
     };
+    let audit = options.audit.then(|| {
+        tracing_subscriber::fmt::layer()
+            .json()
+            .with_filter(Targets::new().with_target(AUDIT_TARGET, tracing::Level::INFO))
+            .boxed()
+    });
     let traces = provider
         .as_ref()
         .map(|provider| layer::<Registry>(provider, options.service).boxed());
     tracing_subscriber::registry()
         .with(
-            vec![Some(logs), traces]
+            vec![Some(logs), audit, traces]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>(),

@@ -42,6 +42,8 @@ pub fn test_config() -> Config {
 /// A running server; stopped (gracefully) when dropped.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The admin port (`/metrics`), unless the configuration turned it off.
+    pub admin: Option<SocketAddr>,
     client: Client<HttpConnector, Full<Bytes>>,
     stop: std::sync::Mutex<Option<oneshot::Sender<()>>>,
     done: Option<oneshot::Receiver<()>>,
@@ -89,6 +91,7 @@ impl TestServer {
     /// Serves an already bound server.
     pub fn serve(server: Server) -> Self {
         let addr = server.local_addr();
+        let admin = server.admin_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let (finished, done) = oneshot::channel();
         tokio::spawn(async move {
@@ -101,6 +104,7 @@ impl TestServer {
         });
         TestServer {
             addr,
+            admin,
             client: Client::builder(TokioExecutor::new()).build_http(),
             stop: std::sync::Mutex::new(Some(stop)),
             done: Some(done),
@@ -191,6 +195,49 @@ impl TestServer {
             answer.status, answer.body
         );
         answer.json()
+    }
+
+    /// The value of the unlabelled metric `name` on the admin port.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let admin = self.admin.expect("the admin port is on");
+        let uri: hyper::Uri = format!("http://{admin}/metrics").parse().unwrap();
+        let response = self.client.get(uri).await.expect("the admin port answers");
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no metric {name} in:\n{text}"))
+    }
+
+    /// Waits (up to 10 s) until the metric `name` has the value `want`.
+    pub async fn await_metric(&self, name: &str, want: f64) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let value = self.metric(name).await;
+            if value == want {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{name} stayed at {value}, not {want}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Sends a run over a connection of its own and returns the still-open socket: the run
+    /// goes on until it ends or the socket is dropped (the client went away).
+    pub async fn start_raw_run(&self, body: &str) -> tokio::net::TcpStream {
+        use tokio::io::AsyncWriteExt;
+        let mut stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        let request = format!(
+            "POST /run HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+             content-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stream
     }
 
     /// Asserts the server still runs a trivial program correctly.

@@ -65,6 +65,12 @@ impl Process {
 
     /// Reads log lines up to and including the first one with `message`.
     pub fn logs_until(&mut self, message: &str) -> Vec<Value> {
+        self.lines_until(message, |entry| entry["fields"]["message"] == message)
+    }
+
+    /// Reads log lines up to and including the first one `wanted` picks (`what` names it in
+    /// the failure message).
+    pub fn lines_until(&mut self, what: &str, wanted: impl Fn(&Value) -> bool) -> Vec<Value> {
         let mut seen = Vec::new();
         let mut line = String::new();
         loop {
@@ -72,11 +78,11 @@ impl Process {
             let n = self.logs.read_line(&mut line).expect("read logs");
             assert!(
                 n > 0,
-                "runner-node exited before logging {message:?}: {seen:?}"
+                "runner-node exited before logging {what:?}: {seen:?}"
             );
             let entry: Value = serde_json::from_str(&line)
                 .unwrap_or_else(|e| panic!("log line is not JSON ({e}): {line}"));
-            let found = entry["fields"]["message"] == message;
+            let found = wanted(&entry);
             seen.push(entry);
             if found {
                 return seen;

@@ -175,6 +175,7 @@ impl<'a> ValidPool<'a> {
         check_combinations(&pool.spec)?;
         let collector = collector(&pool.spec)?;
         let policy = policy::from_spec(&pool.spec)?;
+        check_memory(&pool.spec, &policy)?;
         Ok(ValidPool {
             pool,
             name,
@@ -294,6 +295,43 @@ fn check_combinations(spec: &PythonSandboxPoolSpec) -> Result<()> {
                 mount.name
             )));
         }
+    }
+    Ok(())
+}
+
+/// What the operator counts runner-node itself as using, in MiB, beside its runs: its
+/// resident memory with the interpreter loaded (about 40 MiB standard, more with packages or
+/// the scientific runtime) and the 64 MiB of headroom it keeps. runner-node measures its own
+/// at start; this estimate only catches pools that could never run.
+const RUNNER_BASE_MIB: u64 = 128;
+
+/// The runner's memory limit must hold the runner and one run of the pool's default
+/// `memoryMb` (runner-node admits runs against what is left, and refuses to start without
+/// room for one: a pod that could never run is reported here instead of crash-looping).
+fn check_memory(spec: &PythonSandboxPoolSpec, policy: &SandboxPolicy) -> Result<()> {
+    let resources = spec
+        .resources
+        .clone()
+        .unwrap_or_else(pod::default_resources);
+    let Some(limit) = resources.limits.as_ref().and_then(|l| l.get("memory")) else {
+        return Ok(());
+    };
+    let limit_mib = policy::parse_bytes(limit)
+        .map_err(|e| Error::InvalidSpec(format!("resources.limits.memory: {e}")))?
+        >> 20;
+    let limits = &policy.limits;
+    let output_mib = limits.max_output_bytes.div_ceil(1 << 20);
+    let run_mib = limits.memory_mb + output_mib;
+    if limit_mib < RUNNER_BASE_MIB + run_mib {
+        return Err(Error::InvalidSpec(format!(
+            "resources.limits.memory ({}) leaves {} MiB for runs beside the runner's own \
+             {RUNNER_BASE_MIB} MiB, and one run of the default memoryMb needs {run_mib} MiB \
+             ({} MiB and {output_mib} MiB of output): raise the memory limit or lower \
+             limits.memoryMb",
+            limit.0,
+            limit_mib.saturating_sub(RUNNER_BASE_MIB),
+            limits.memory_mb
+        )));
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use runner_api::policy::SandboxPolicy;
-use runner_api::pool::{Packages, PythonSandboxPoolSpec, Tracing};
+use runner_api::pool::{AuditLog, Packages, PythonSandboxPoolSpec, Tracing};
 
 use super::{Meta, Settings, config_map_name, labels, layout};
 
@@ -239,6 +239,10 @@ pub(super) fn runner_parts(
                     .map(|_| env("RUNNER_AUTH_TOKENS_FILE", layout::AUTH_FILE)),
             )
             .chain(spec.tracing.iter().flat_map(|t| tracing_env(pool_name, t)))
+            .chain(
+                (spec.audit_log == Some(AuditLog::Stdout))
+                    .then(|| env("RUNNER_AUDIT_LOG", "stdout")),
+            )
             .collect(),
         ),
         ports: Some(vec![
@@ -331,10 +335,10 @@ fn runtime_default_seccomp() -> SeccompProfile {
     }
 }
 
-/// runner-node's worker threads: the container's CPU limit, else its CPU request, rounded up
-/// (1 for the default 250m request; 1 to 64). Left to itself runner-node runs a thread per CPU
-/// it sees, which in a pod without a CPU limit is every CPU of the node, and each page a run
-/// writes then interrupts every CPU one of those threads ran on (docs/benchmarks.md, "Notes").
+/// runner-node's HTTP threads (`RUNNER_WORKER_THREADS`; runs execute on threads of their own):
+/// the container's CPU limit, else its CPU request, rounded up (1 for the default 250m request;
+/// 1 to 64). Left to itself runner-node starts one per CPU it sees, which in a pod without a
+/// CPU limit is every CPU of the node, far more than its HTTP needs.
 pub fn worker_threads(resources: &ResourceRequirements) -> u32 {
     let cpu = |list: &Option<BTreeMap<String, Quantity>>| {
         list.as_ref()?.get("cpu").and_then(|q| cpu_millis(&q.0))
@@ -356,7 +360,7 @@ fn cpu_millis(quantity: &str) -> Option<u64> {
 }
 
 /// Requests and a memory limit for pools that set no `resources`: a pod is never unbounded.
-fn default_resources() -> ResourceRequirements {
+pub(crate) fn default_resources() -> ResourceRequirements {
     let q = |s: &str| Quantity(s.into());
     ResourceRequirements {
         requests: Some(BTreeMap::from([

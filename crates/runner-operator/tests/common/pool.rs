@@ -215,6 +215,22 @@ impl PoolBuilder {
         self
     }
 
+    /// Runners that write audit events to stdout.
+    pub fn audit_log(mut self) -> Self {
+        self.0.spec.audit_log = Some(runner_api::pool::AuditLog::Stdout);
+        self
+    }
+
+    /// The runner container's memory limit (requests stay the defaults').
+    pub fn memory_limit(mut self, limit: &str) -> Self {
+        let resources = self.0.spec.resources.get_or_insert_with(Default::default);
+        resources
+            .limits
+            .get_or_insert_with(Default::default)
+            .insert("memory".into(), Quantity(limit.into()));
+        self
+    }
+
     /// Image pull secrets of the pool's runner pods.
     pub fn pull_secrets(self, names: &[&str]) -> Self {
         self.pod(|pod| {
