@@ -155,17 +155,13 @@ impl Admission {
 
     /// Why a run waited in vain: every slot busy, or the memory budget reserved.
     fn overloaded(&self, reserve_mib: u32) -> Error {
-        let free_mib = self.memory.as_ref().map(|b| b.free.available_permits());
-        match (&self.memory, free_mib) {
-            (Some(budget), Some(free)) if self.slots.available_permits() > 0 => {
-                Error::Overloaded(format!(
-                    "the runs in flight hold {} of the {} MiB this runner has for runs and \
-                     this one may use {reserve_mib} MiB; retry later, or with a smaller \
-                     memory_mb",
-                    budget.total_mib as usize - free,
-                    budget.total_mib
-                ))
-            }
+        match &self.memory {
+            Some(budget) if self.slots.available_permits() > 0 => Error::Overloaded(format!(
+                "the runs in flight hold {} of the {} MiB this runner has for runs and this \
+                 one may use {reserve_mib} MiB; retry later, or with a smaller memory_mb",
+                self.memory_reserved_mib(),
+                budget.total_mib
+            )),
             _ => Error::Overloaded(format!(
                 "all {} run slots are busy; retry later",
                 self.capacity

@@ -168,9 +168,10 @@ const SERVER_HEADROOM_MIB: u64 = 64;
 
 /// The memory budget of runs in MiB (see [`admission`]): `--memory-budget-mb`, else the
 /// container's limit minus the server's own use and headroom; `None` when there is no limit or
-/// the flag is 0. Refuses a budget too small for a run of the policy's defaults, and warns when
-/// the largest `memory_mb` a request may ask for cannot fit.
-fn memory_budget(config: &Config, policy: &SandboxPolicy, floor: u64) -> Result<Option<u32>> {
+/// the flag is 0. Refuses a budget too small for a run of the policy's defaults (already
+/// checked against the interpreter's floor), and warns when the largest `memory_mb` a request
+/// may ask for cannot fit.
+fn memory_budget(config: &Config, policy: &SandboxPolicy) -> Result<Option<u32>> {
     let mib = |bytes: u64| bytes.div_ceil(1 << 20);
     let (budget, source) = match config.memory_budget_mb {
         Some(0) => return Ok(None),
@@ -190,8 +191,8 @@ fn memory_budget(config: &Config, policy: &SandboxPolicy, floor: u64) -> Result<
     let budget = u32::try_from(budget).unwrap_or(u32::MAX);
     let limits = &policy.limits;
     let output = mib(limits.max_output_bytes);
-    let default_run = limits.memory_mb.max(mib(floor)) + output;
-    if u64::from(budget) < default_run {
+    let run_mib = |memory_mb: u64| plan::reserved_mib(memory_mb << 20, limits.max_output_bytes, 0);
+    if u64::from(budget) < run_mib(limits.memory_mb) {
         return Err(Error::Config(format!(
             "the memory budget for runs is {budget} MiB ({source}), less than one run of the \
              default memory_mb ({} MiB and {output} MiB of output) needs: raise the memory \
@@ -199,8 +200,7 @@ fn memory_budget(config: &Config, policy: &SandboxPolicy, floor: u64) -> Result<
             limits.memory_mb
         )));
     }
-    let largest = limits.max_memory_mb + output;
-    if u64::from(budget) < largest {
+    if u64::from(budget) < run_mib(limits.max_memory_mb) {
         tracing::warn!(
             budget_mib = budget,
             max_memory_mb = limits.max_memory_mb,
@@ -233,7 +233,7 @@ impl Server {
         };
         policy::check_floor(&policy, floor, &what).map_err(Error::Config)?;
         sandbox::self_check(&interpreter, &policy).await?;
-        let budget = memory_budget(&config, &policy, interpreter.snapshot_memory_bytes)?;
+        let budget = memory_budget(&config, &policy)?;
         let bind = |addr: SocketAddr, what: &'static str| async move {
             TcpListener::bind(addr)
                 .await

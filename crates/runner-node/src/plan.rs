@@ -126,12 +126,15 @@ impl RunPlan {
 }
 
 impl RunPlan {
-    /// MiB of host memory the run may use at most, what it reserves of the runner's memory
-    /// budget: its linear memory, its output, and the files it may return.
+    /// What the run reserves of the runner's memory budget ([`reserved_mib`]).
     pub fn reserved_mib(&self) -> u32 {
         let returned = self.outputs.as_ref().map_or(0, |o| o.max_bytes);
-        let bytes = self.limits.memory_bytes as u64 + self.limits.output_bytes as u64 + returned;
-        u32::try_from(bytes.div_ceil(1 << 20)).unwrap_or(u32::MAX)
+        let mib = reserved_mib(
+            self.limits.memory_bytes as u64,
+            self.limits.output_bytes as u64,
+            returned,
+        );
+        u32::try_from(mib).unwrap_or(u32::MAX)
     }
 
     /// A plan for the server's own runs (start-up check, benchmarks): `code`, nothing else.
@@ -145,6 +148,15 @@ impl RunPlan {
             limits,
         }
     }
+}
+
+/// MiB of host memory a run may use at most, what it reserves of the runner's memory budget:
+/// its linear memory, its output, and the bytes of files it may return.
+pub fn reserved_mib(memory_bytes: u64, output_bytes: u64, returned_bytes: u64) -> u64 {
+    memory_bytes
+        .saturating_add(output_bytes)
+        .saturating_add(returned_bytes)
+        .div_ceil(1 << 20)
 }
 
 /// The value a request asks for (`default` when none), refused when 0 or past `max`.
