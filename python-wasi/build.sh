@@ -428,7 +428,7 @@ check_guest() {
   # runner-node's snapshot entry points (runner-entry.c) beside the usual `_start`.
   local exports name
   exports="$("${RUNNER[@]}" --list-exports "$out/python.wasm")"
-  for name in _start wizer-initialize runner-run; do
+  for name in _start wizer-initialize runner-run runner-session-alloc runner-session-run; do
     grep -qx -- "$name" <<<"$exports" || die "python.wasm does not export $name"
   done
   log "check passed: $out"

@@ -15,6 +15,15 @@
  *                     (preopens, environ), calls `enter(argv, environ)`, runs argv[2]
  *                     exactly as `python -c` does, calls `leave()` and exits with the status.
  *                     The interpreter is not torn down: the instance is discarded whole.
+ *   runner-session-alloc  malloc for the host: where it writes a session run's code.
+ *   runner-session-run    one run of a session, in an instance the host keeps between runs:
+ *                     (code, length) as runner-session-alloc gave it, freed here. The first
+ *                     call prepares the instance as runner-run does (preopens, environ,
+ *                     `enter`); every call hands the code to the initialisation source's
+ *                     `session_run(code)`, which runs it in `__main__` (so globals persist),
+ *                     handles SystemExit and exceptions itself and returns the exit status,
+ *                     returned here. Nothing exits or traps on the way, so the instance stays
+ *                     whole for the next run.
  *
  * Both read their arguments from WASI `args_get`, so the host passes `python -c CODE` to either,
  * as it would to `_start`.
@@ -38,6 +47,7 @@ extern int _PyRun_SimpleStringFlagsWithName(const char *command, const char *nam
 /* The hooks the initialisation source defines; kept across the snapshot. */
 static PyObject *enter_hook;
 static PyObject *leave_hook;
+static PyObject *session_hook;
 
 /* Exit status for failures of this file's own glue (CPython uses 120 for a failed finalize). */
 #define GLUE_FAILURE 121
@@ -138,15 +148,18 @@ __attribute__((export_name("wizer-initialize"))) void runner_initialize(void) {
     }
     Py_INCREF(enter_hook);
     Py_INCREF(leave_hook);
+    /* Optional: an initialisation source without sessions leaves it out. */
+    session_hook = PyDict_GetItemString(globals, "session_run");
+    Py_XINCREF(session_hook);
     Py_DECREF(globals);
 }
 
-__attribute__((export_name("runner-run"))) void runner_run(void) {
+/* Turns a fresh instance of the snapshot into this run's: re-reads what wasi-libc cached from
+ * the snapshot's context (preopens, environ) and calls `enter(argv, environ)`. Returns argv. */
+static char **prepare_run(void) {
     if (enter_hook == NULL) {
-        fail("runner-run called on an instance that was not initialised");
+        fail("a run entry called on an instance that was not initialised");
     }
-    /* wasi-libc caches the preopened folders and the environment on first use: forget the
-     * snapshot's so this run's are read. */
     __wasilibc_reset_preopens();
     __wasilibc_deinitialize_environ();
     __wasilibc_initialize_environ();
@@ -165,6 +178,11 @@ __attribute__((export_name("runner-run"))) void runner_run(void) {
     Py_DECREF(entered);
     Py_DECREF(args);
     Py_DECREF(env);
+    return argv;
+}
+
+__attribute__((export_name("runner-run"))) void runner_run(void) {
+    char **argv = prepare_run();
 
     /* As Modules/main.c pymain_run_command: SystemExit ends the process from PyErr_Print. */
     PyCompilerFlags cf = _PyCompilerFlags_INIT;
@@ -184,4 +202,30 @@ __attribute__((export_name("runner-run"))) void runner_run(void) {
     if (exitcode != 0) {
         _Exit(exitcode);
     }
+}
+
+__attribute__((export_name("runner-session-alloc"))) void *runner_session_alloc(size_t size) {
+    return malloc(size);
+}
+
+__attribute__((export_name("runner-session-run"))) int runner_session_run(char *code, size_t length) {
+    static int prepared;
+    if (session_hook == NULL) {
+        fail("the initialisation source defines no session_run(code)");
+    }
+    if (!prepared) {
+        /* argv (python -c "") only carries the arguments; the code comes with each call. */
+        prepare_run();
+        prepared = 1;
+    }
+    PyObject *source = PyBytes_FromStringAndSize(code, (Py_ssize_t)length);
+    free(code);
+    PyObject *status = source ? PyObject_CallOneArg(session_hook, source) : NULL;
+    Py_XDECREF(source);
+    if (status == NULL) {
+        fail("session_run() raised");
+    }
+    long exitcode = PyLong_AsLong(status);
+    Py_DECREF(status);
+    return (int)exitcode;
 }

@@ -581,6 +581,97 @@ def scientific_cost(args, hello_script):
     return "\n".join(lines)
 
 
+def post_json(url, body, method="POST"):
+    request = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else None,
+                                     method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as answer:
+        text = answer.read()
+    return json.loads(text) if text else None
+
+
+def sessions_round(server_bin, python_dir, hello_script):
+    """One server: session create and delete latency, `x += 1` in a session over HTTP beside a
+    plain hello, the memory an idle session holds (empty, and holding 10 MiB of objects), and
+    the delay from a guest write to its streamed event."""
+    row = {}
+    flags = ("--max-sessions", "200", "--memory-budget-mb", "0")
+    with Server(server_bin, python_dir, flags=flags) as server:
+        server.run(HELLO)
+        sessions = f"{server.base}/v1/sessions"
+        creates, deletes = [], []
+        for _ in range(200):
+            t = time.perf_counter()
+            made = post_json(sessions, {})
+            creates.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            post_json(f"{sessions}/{made['id']}", None, method="DELETE")
+            deletes.append(time.perf_counter() - t)
+        row["create_ms_p50"] = percentile(creates, 50) * 1e3
+        row["delete_ms_p50"] = percentile(deletes, 50) * 1e3
+
+        made = post_json(sessions, {})
+        post_json(f"{made['url']}/run", {"code": "x = 0"})
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(wrk_script("x += 1"))
+        row["session_run_us_p50"], row["session_run_us_p99"], _ = wrk(
+            f"{made['url']}/run", script.name, 1, 1, 5)
+        os.unlink(script.name)
+        row["hello_us_p50"], _, _ = wrk(server.url, hello_script, 1, 1, 5)
+
+        for label, code in (("empty", "x = 1"), ("10mib", "import os\ndata = os.urandom(10 * 2**20)")):
+            before = rss_bytes(server.process.pid)
+            for _ in range(20):
+                one = post_json(sessions, {})
+                post_json(f"{one['url']}/run", {"code": code})
+            row[f"idle_{label}_mib"] = (rss_bytes(server.process.pid) - before) / 20 / 2**20
+
+        delays = []
+        stream = "import time\nfor _ in range(20):\n    print(time.time(), flush=True); time.sleep(0.01)"
+        request = urllib.request.Request(
+            server.url, data=json.dumps({"code": stream}).encode(),
+            headers={"Content-Type": "application/json", "Accept": "application/x-ndjson"})
+        with urllib.request.urlopen(request) as answer:
+            for line in answer:
+                event = json.loads(line)
+                if event["type"] == "stdout" and event["data"].strip():
+                    delays.append(time.time() - float(event["data"]))
+        row["stream_delay_ms_p50"] = percentile(delays, 50) * 1e3
+    return row
+
+
+def sessions_cost(args, hello_script):
+    """--sessions: what a session costs to make, to run in, to keep idle, and how soon a
+    streamed write reaches the client."""
+    rounds = []
+    for i in range(args.rounds):
+        log(f"round {i + 1}/{args.rounds}: sessions")
+        rounds.append(sessions_round(args.server_bin, args.python_dir, hello_script))
+    idle = summary(rounds, "idle_10mib_mib")[0]
+    return "\n".join([
+        "## Sessions (`bash scripts/bench.sh --sessions`)",
+        "",
+        f"{len(rounds)} round(s), {time.strftime('%Y-%m-%d')}, load average before "
+        f"{args.load_before:.2f}; medians of the rounds (min–max). One runner-node on loopback "
+        "(`--max-sessions 200`, no memory budget); requests from Python's urllib (create, delete, "
+        "memory) and wrk (one connection, 5 s).",
+        "",
+        "| what | figure | aim (issue 21) |",
+        "|---|---|---|",
+        f"| `POST /v1/sessions` p50 | {fmt(rounds, 'create_ms_p50', digits=2, unit=' ms')} | ≤ 1 ms |",
+        f"| `DELETE /v1/sessions/{{id}}` p50 | {fmt(rounds, 'delete_ms_p50', digits=2, unit=' ms')} | |",
+        f"| `x += 1` in a session, p50 / p99 over HTTP | {fmt(rounds, 'session_run_us_p50', 1e-3, 2, ' ms')} / "
+        f"{fmt(rounds, 'session_run_us_p99', 1e-3, 2, ' ms')} | p50 ≤ 1 ms |",
+        f"| `print('hi')` as a plain run, p50, same server | {fmt(rounds, 'hello_us_p50', 1e-3, 2, ' ms')} | |",
+        f"| server RSS per idle session, after `x = 1` | {fmt(rounds, 'idle_empty_mib', digits=2, unit=' MiB')} | ≈ its dirty pages |",
+        f"| server RSS per idle session holding 10 MiB (`os.urandom`) | {fmt(rounds, 'idle_10mib_mib', digits=2, unit=' MiB')} | |",
+        f"| idle sessions of that size in 1 GiB | {1024 / idle:.0f} | |",
+        f"| guest write to its streamed event, p50 | {fmt(rounds, 'stream_delay_ms_p50', digits=2, unit=' ms')} | ≤ 50 ms |",
+        "",
+        "Pause, resume and fork are not built yet (issue 21's next slice): no figures.",
+        "",
+    ])
+
+
 def replace_section(path, text):
     """Puts `text` (a `## ` section) into the file at `path`, replacing the section of the same
     title if there is one."""
@@ -723,6 +814,8 @@ def main():
                         "folder, into its own section of --out")
     parser.add_argument("--native-python", help="with --scientific: a Python with PyPI's numpy "
                         "and pandas of the same versions")
+    parser.add_argument("--sessions", action="store_true", help="only measure sessions and "
+                        "streaming, into their own section")
     parser.add_argument("--fairness", action="store_true", help="only measure fairness under "
                         "CPU-bound load and throughput, into its own section of --out")
     parser.add_argument("--baseline-bin", help="with --tracing, --packages or --fairness: an "
@@ -735,9 +828,10 @@ def main():
     rounds = []
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
-    if args.tracing or args.packages or args.scientific or args.fairness:
+    if args.tracing or args.packages or args.scientific or args.fairness or args.sessions:
         measure = (tracing_cost if args.tracing else packages_cost if args.packages
-                   else fairness_cost if args.fairness else scientific_cost)
+                   else fairness_cost if args.fairness else sessions_cost if args.sessions
+                   else scientific_cost)
         try:
             text = measure(args, script.name)
         finally:
@@ -762,7 +856,8 @@ def main():
     text = report(rounds, args, time.perf_counter() - began)
     # The --tracing, --packages and --scientific sections are measured on their own: keep them.
     previous = open(args.out).read() if os.path.exists(args.out) else ""
-    own = ("\n## Tracing cost", "\n## Packages cost", "\n## Scientific runtime", "\n## Fairness")
+    own = ("\n## Tracing cost", "\n## Packages cost", "\n## Scientific runtime", "\n## Fairness",
+           "\n## Sessions")
     kept = [i for i in (previous.find(title) for title in own) if i >= 0]
     if kept:
         text = text.rstrip("\n") + "\n" + previous[min(kept):]

@@ -8,11 +8,13 @@
 #   bash scripts/bench.sh --packages [--rounds N] [--baseline REV]
 #   bash scripts/bench.sh --scientific [--rounds N]
 #   bash scripts/bench.sh --fairness [--rounds N] [--baseline REV]
+#   bash scripts/bench.sh --sessions [--rounds N]
 #
 # --tracing measures only what traces cost, --packages only what a pool's package folder costs
 # (scripts/requirements-bench-packages.txt, about 20 MiB), --scientific only the scientific
 # runtime (against PyPI's numpy and pandas of the same versions, natively), --fairness only how
-# CPU-bound runs affect other requests, and throughput (hello, fib, scripts/bench-corpus), each
+# CPU-bound runs affect other requests, and throughput (hello, fib, scripts/bench-corpus),
+# --sessions only what sessions cost (create, a run in one, idle memory) and streaming, each
 # in its own section of docs/benchmarks.md; with --baseline REV all but --scientific also
 # measure runner-node as built at git revision REV (e.g. the commit before the feature landed),
 # built from a temporary worktree into the same target directory.

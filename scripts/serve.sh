@@ -17,8 +17,11 @@ standard | scientific) ;;
 *) log "unknown runtime '$runtime' (standard or scientific)" && exit 2 ;;
 esac
 stage "CPython for WASI ($runtime)" ensure_python_wasi "$runtime"
-# Cargo's own progress shows through the long first build.
-stage "cargo build runner-node" cargo build --locked -p runner-node --manifest-path "$REPO_ROOT/Cargo.toml"
+# Cargo's own progress shows through the long first build. `--workspace --bin runner-node`,
+# not `-p runner-node`: the features the tests' build resolves, so a machine that ran the tests
+# (or CI) rebuilds no dependency here.
+stage "cargo build runner-node" cargo build --locked --workspace --bin runner-node \
+    --manifest-path "$REPO_ROOT/Cargo.toml"
 # A server started here answers this machine only: runner-node's own default (0.0.0.0) is for
 # images and pods. RUNNER_HOST=0.0.0.0 (or --host) serves the network, without a token unless
 # --auth-token-file is given.

@@ -52,12 +52,33 @@ def commands(kind: str, body: str):
         yield command, shown
 
 
-def local_commands():
-    """(where, command, expected output or None, serve.sh arguments) for every local curl in
-    the docs; the arguments are those of the `bash scripts/serve.sh` line of the same block."""
+# A block that keeps an answer in a shell variable (`url=$(curl ... localhost:3000 ...)`) is one
+# script: its commands need each other.
+SCRIPT_START = re.compile(r"^\w+=\$\(curl [^\n]*localhost:3000", re.MULTILINE)
+# `# → VALUE` at the end of a script's line: a line the script must print.
+PRINTS = re.compile(r"#\s*→\s*(.+?)\s*$", re.MULTILINE)
+
+
+def local_scripts():
+    """(where, script, lines it must print) for every script block of the docs."""
     found = []
     for doc in DOCS:
         for kind, body in BLOCK.findall(doc.read_text()):
+            if kind == "sh" and SCRIPT_START.match(body):
+                where = f"{doc.relative_to(REPO)}: {body.splitlines()[0][:60]}"
+                found.append((where, body, PRINTS.findall(body)))
+    return found
+
+
+def local_commands():
+    """(where, command, expected output or None, serve.sh arguments) for every local curl in
+    the docs outside scripts; the arguments are those of the `bash scripts/serve.sh` line of the
+    same block."""
+    found = []
+    for doc in DOCS:
+        for kind, body in BLOCK.findall(doc.read_text()):
+            if kind == "sh" and SCRIPT_START.match(body):
+                continue
             serve_args = []
             for command, shown in commands(kind, body):
                 if command.startswith("bash scripts/serve.sh"):
@@ -69,6 +90,7 @@ def local_commands():
 
 
 COMMANDS = local_commands()
+SCRIPTS = local_scripts()
 
 
 def test_the_docs_have_local_commands():
@@ -106,6 +128,14 @@ def test_local_command_works_as_written(runner, start_runner, where, command, ex
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr
+    if "application/x-ndjson" in command:
+        # A streamed answer: one event per line, the result last.
+        events = [json.loads(line) for line in result.stdout.splitlines()]
+        assert events[-1]["type"] == "result" and events[-1]["res"]["status"] == "Ok", events
+        streamed = "".join(e["data"] for e in events if e["type"] in ("stdout", "stderr"))
+        assert streamed == events[-1]["res"]["output"], events
+        assert expected is None or events[0] == json.loads(expected), events
+        return
     answer = json.loads(result.stdout)
     if "/run" not in command or "| jq" in command:
         # Another endpoint (e.g. /openapi.json), or a part of the answer picked by jq: it is
@@ -120,6 +150,25 @@ def test_local_command_works_as_written(runner, start_runner, where, command, ex
         assert answer["res"]["status"] == "Ok", answer
     else:
         assert comparable(answer) == comparable(json.loads(expected))
+
+
+def test_the_docs_have_session_scripts():
+    where = {w.split(":")[0] for w, _, _ in SCRIPTS}
+    assert {"README.md", "docs/api.md"} <= where, where
+    assert all(prints for _, _, prints in SCRIPTS), "each script says what it prints"
+
+
+@pytest.mark.parametrize("where,script,prints", SCRIPTS, ids=[w for w, _, _ in SCRIPTS])
+def test_local_script_works_as_written(runner, where, script, prints):
+    address = runner.url.removeprefix("http://")
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script.replace("localhost:3000", address)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.splitlines()
+    for line in prints:
+        assert line in printed, (line, result.stdout)
 
 
 def test_serve_sh_starts_a_server_that_answers(start_runner):

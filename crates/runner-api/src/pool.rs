@@ -235,6 +235,13 @@ pub struct PythonSandboxPoolSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracing: Option<Tracing>,
 
+    /// Sessions: interpreters each runner keeps between runs (`/v1/sessions`), so an agent's
+    /// next step finds what its last one defined. A session lives in one runner pod, whose own
+    /// address its `url` names: callers send its runs there, not to the Service. Not set:
+    /// the runners keep no sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<Sessions>,
+
     /// Audit events, one per run (tenant, run id, SHA-256 of the code, outcome, wall and CPU
     /// time, peak memory; never the code): `Stdout` writes them as JSON lines of the target
     /// `audit` among the runner's container output. Default `Off`.
@@ -580,6 +587,53 @@ pub struct PvcSource {
     /// Name of the PersistentVolumeClaim, in the pool's namespace.
     #[schemars(length(min = 1, max = 253))]
     pub claim_name: String,
+}
+
+/// How each runner keeps sessions (runner-node's session flags).
+#[derive(KubeSchema, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[x_kube(
+    validation = Rule::new("self.idleTimeoutSeconds <= self.maxIdleTimeoutSeconds")
+        .message("sessions.idleTimeoutSeconds may not exceed sessions.maxIdleTimeoutSeconds")
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Sessions {
+    /// Most sessions one runner keeps at once. Each holds its `memoryMb` of the runner's
+    /// memory and its `/work` for as long as it lives: size `resources` and `scratch` for them
+    /// beside the runs.
+    #[serde(default = "default_max_sessions")]
+    #[schemars(range(min = 1, max = 1024))]
+    pub max_sessions: u32,
+
+    /// Seconds without a run after which a session ends, when its request names none.
+    #[serde(default = "default_idle_timeout_seconds")]
+    #[schemars(range(min = 1, max = 86400))]
+    pub idle_timeout_seconds: u64,
+
+    /// Largest idle timeout a session request may ask for.
+    #[serde(default = "default_max_idle_timeout_seconds")]
+    #[schemars(range(min = 1, max = 86400))]
+    pub max_idle_timeout_seconds: u64,
+
+    /// Seconds a session may live, used or not.
+    #[serde(default = "default_session_lifetime_seconds")]
+    #[schemars(range(min = 1, max = 604800))]
+    pub lifetime_seconds: u64,
+}
+
+fn default_max_sessions() -> u32 {
+    16
+}
+
+fn default_idle_timeout_seconds() -> u64 {
+    600
+}
+
+fn default_max_idle_timeout_seconds() -> u64 {
+    3600
+}
+
+fn default_session_lifetime_seconds() -> u64 {
+    4 * 3600
 }
 
 /// Writable scratch space of the sandboxes.

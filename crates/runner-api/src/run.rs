@@ -103,7 +103,9 @@ impl From<&str> for FileContent {
 
 /// Reads a whole number that may be written `2000.0`: JSON Schema counts that as an integer and
 /// some encoders (Python's `json` with a float) write it so. Fractions and negatives are refused.
-fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+pub(crate) fn whole_number<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u64>, D::Error> {
     let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
         return Ok(None);
     };
@@ -159,6 +161,36 @@ pub struct RunResponse {
     /// present when the request named `outputs`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files_omitted: Option<Vec<OmittedFile>>,
+    /// Present when this run was a session's and ended it, saying why (a limit stopped the
+    /// run, the program left the interpreter, the session was deleted or reached its
+    /// lifetime): the session's id is unknown from now on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_ended: Option<String>,
+}
+
+/// One line of a streamed run (`Accept: application/x-ndjson`): the program's output as it
+/// writes it, then how the run ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StreamEvent {
+    /// Text the program wrote to stdout, cut at UTF-8 character boundaries.
+    Stdout {
+        /// The text.
+        data: String,
+    },
+    /// Text the program wrote to stderr, cut at UTF-8 character boundaries.
+    Stderr {
+        /// The text.
+        data: String,
+    },
+    /// The last line of a run that happened: the buffered answer, whole (its output repeats
+    /// what the events carried).
+    Result(RunResponse),
+    /// The last line when the server failed the run after it started streaming.
+    Error {
+        /// What went wrong.
+        error: ErrorDetail,
+    },
 }
 
 /// A file a run left in `/work` that its request asked for.
@@ -281,10 +313,15 @@ crate::named_enum! {
         Unauthorized = "unauthorized",
         /// 404: no such endpoint.
         NotFound = "not_found",
+        /// 404: no live session has this id for this caller (never made, ended, or another
+        /// tenant's).
+        SessionNotFound = "session_not_found",
         /// 405: the endpoint exists but not with this method.
         MethodNotAllowed = "method_not_allowed",
         /// 408: the client took longer than the server allows to send the request body.
         RequestTimeout = "request_timeout",
+        /// 409: a run of the session is executing; a session runs one program at a time.
+        SessionBusy = "session_busy",
         /// 413: the body is larger than the server accepts.
         PayloadTooLarge = "payload_too_large",
         /// 415: the body is not `application/json`.
@@ -295,7 +332,7 @@ crate::named_enum! {
         EnvNotAllowed = "env_not_allowed",
         /// 429: the caller's tenant is over one of its quotas (`Retry-After` says when to retry).
         QuotaExceeded = "quota_exceeded",
-        /// 503: every run slot is busy and the queue wait ran out.
+        /// 503: every run slot is busy and the queue wait ran out, or every session place is taken.
         Overloaded = "overloaded",
         /// 503: the server is shutting down.
         Draining = "draining",
@@ -310,9 +347,10 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidJson | ErrorCode::InvalidRequest | ErrorCode::UnknownField => 400,
             ErrorCode::Unauthorized => 401,
-            ErrorCode::NotFound => 404,
+            ErrorCode::NotFound | ErrorCode::SessionNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::RequestTimeout => 408,
+            ErrorCode::SessionBusy => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::LimitExceeded | ErrorCode::EnvNotAllowed => 422,
@@ -390,6 +428,25 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&res).unwrap(),
             r#"{"status":"Ok","output":"1\n"}"#
+        );
+    }
+
+    #[test]
+    fn stream_events_are_typed_lines() {
+        let line = |event: &StreamEvent| serde_json::to_string(event).unwrap();
+        let out = StreamEvent::Stdout {
+            data: "hi\n".into(),
+        };
+        assert_eq!(line(&out), r#"{"type":"stdout","data":"hi\n"}"#);
+        let failed = StreamEvent::Error {
+            error: ErrorDetail {
+                code: ErrorCode::Internal,
+                message: "bug".into(),
+            },
+        };
+        assert_eq!(
+            line(&failed),
+            r#"{"type":"error","error":{"code":"internal","message":"bug"}}"#
         );
     }
 

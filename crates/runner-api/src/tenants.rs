@@ -10,6 +10,7 @@
 //!     quotas:
 //!       concurrent_runs: 8             # runs executing or waiting for a slot at once
 //!       runs_per_minute: 600           # a bucket of 600 runs, refilled at 10 a second
+//!       sessions: 4                    # sessions it keeps at once
 //!   batch-jobs:
 //!     tokens: ["0d42..."]              # no quotas: only the runner's own limits
 //! ```
@@ -58,6 +59,9 @@ pub struct Quotas {
     /// a sixtieth of it a second, so a quiet tenant may burst up to a minute's worth.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runs_per_minute: Option<u32>,
+    /// Most sessions of the tenant alive at once (1 to 100000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<u32>,
 }
 
 impl Quotas {
@@ -71,6 +75,8 @@ impl Quotas {
 pub const MAX_CONCURRENT_RUNS_QUOTA: u32 = 100_000;
 /// Largest `runs_per_minute` quota.
 pub const MAX_RUNS_PER_MINUTE_QUOTA: u32 = 1_000_000;
+/// Largest `sessions` quota.
+pub const MAX_SESSIONS_QUOTA: u32 = 100_000;
 
 /// Why a tenants file was refused; the message names the tenant, never a token.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -134,6 +140,7 @@ impl TenantsFile {
                     tenant.quotas.runs_per_minute,
                     MAX_RUNS_PER_MINUTE_QUOTA,
                 ),
+                ("sessions", tenant.quotas.sessions, MAX_SESSIONS_QUOTA),
             ];
             for (quota, value, max) in quotas {
                 if let Some(value) = value.filter(|v| !(1..=max).contains(v)) {
@@ -217,11 +224,12 @@ mod tests {
     #[test]
     fn quotas_are_read_and_bounded() {
         let text = format!(
-            "tenants:\n  a:\n    tokens: [{A}]\n    quotas: {{concurrent_runs: 4, runs_per_minute: 120}}\n"
+            "tenants:\n  a:\n    tokens: [{A}]\n    quotas: {{concurrent_runs: 4, runs_per_minute: 120, sessions: 2}}\n"
         );
         let quotas = TenantsFile::from_yaml(&text).unwrap().tenants["a"].quotas;
         assert_eq!(quotas.concurrent_runs, Some(4));
         assert_eq!(quotas.runs_per_minute, Some(120));
+        assert_eq!(quotas.sessions, Some(2));
         for (quotas, expected) in [
             (
                 "{concurrent_runs: 0}",
@@ -231,7 +239,8 @@ mod tests {
                 "{runs_per_minute: 1000001}",
                 "quotas.runs_per_minute is 1000001",
             ),
-            ("{sessions: 3}", "unknown field `sessions`"),
+            ("{sessions: 0}", "quotas.sessions is 0, from 1 to 100000"),
+            ("{session: 3}", "unknown field `session`"),
         ] {
             let text = format!("tenants:\n  a:\n    tokens: [{A}]\n    quotas: {quotas}\n");
             let message = refused(&text);

@@ -102,7 +102,7 @@ async fn run(
     code: &str,
     limits: Limits,
 ) -> anyhow::Result<Report> {
-    Ok(sandbox::run(runtime, policy, RunPlan::with_limits(code, limits)).await?)
+    Ok(sandbox::run(runtime, policy, RunPlan::with_limits(code, limits), None).await?)
 }
 
 /// Extra PSS of the process per sandbox while [`CONCURRENT_SANDBOXES`] runs sleep at once.

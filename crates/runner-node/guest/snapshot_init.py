@@ -86,6 +86,50 @@ def leave():
     return status
 
 
+def session_run(source):
+    """Runs `source` (bytes) in `__main__`, as one run of a session: what the program defines
+    stays for its next run, like a notebook cell. Returns the exit status `python -c` would
+    have: SystemExit and exceptions are handled here, so the interpreter never exits."""
+    main = sys.modules["__main__"].__dict__
+    # A fresh reader of this run's stdin: nothing buffered from an earlier run is read.
+    stdin = sys.stdin
+    sys.stdin = type(stdin)(
+        open(0, "rb", closefd=False), encoding=stdin.encoding, errors=stdin.errors
+    )
+    try:
+        exec(compile(source, "<string>", "exec"), main)
+        status = 0
+    except SystemExit as exit:
+        status = exit_status(exit.code)
+    except BaseException as error:  # noqa: BLE001 - reported as `python -c` would report it
+        # The traceback starts at the program, not at this function.
+        error = error.with_traceback(error.__traceback__.tb_next)
+        sys.last_exc = error
+        sys.excepthook(type(error), error, error.__traceback__)
+        status = 1
+    for stream, failed_status in ((sys.stdout, 120), (sys.stderr, 0)):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001
+            status = status or failed_status
+    return status
+
+
+def exit_status(code):
+    """The status `SystemExit(code)` ends `python` with; a message other than a number is
+    printed to stderr, as CPython does."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        # What fits the 32-bit status WASI passes; CPython's overflow gives -1 too.
+        return code if -(2**31) <= code < 2**31 else -1
+    try:
+        print(code, file=sys.stderr)
+    except Exception:  # noqa: BLE001
+        pass
+    return 1
+
+
 # Last: every object made so far is the snapshot's. Moving them to the collector's permanent
 # generation means no run's garbage collection walks them (and so writes to their pages).
 import gc  # noqa: E402

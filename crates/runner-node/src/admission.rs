@@ -67,11 +67,17 @@ struct Budget {
 pub struct Slot {
     thread: Option<GuestThread>,
     threads: Arc<Threads>,
-    _memory: Option<OwnedSemaphorePermit>,
+    memory: Option<OwnedSemaphorePermit>,
     _permit: OwnedSemaphorePermit,
 }
 
 impl Slot {
+    /// Takes the slot's memory reservation out of it, to be held beyond the run (a session's
+    /// interpreter holds its `memory_mb` for its whole life).
+    pub fn keep_memory(&mut self) -> Option<OwnedSemaphorePermit> {
+        self.memory.take()
+    }
+
     /// Executes `run` on this slot's guest thread; the slot is released there once `run` has
     /// finished or, when the returned future is dropped, been dropped, after `cpu_used` is told
     /// the CPU time the thread spent on it (a run whose caller left is accounted for too).
@@ -145,7 +151,7 @@ impl Admission {
             Ok((Ok(permit), memory)) if !self.is_draining() => Ok(Slot {
                 thread: Some(self.threads.take()?),
                 threads: self.threads.clone(),
-                _memory: memory.transpose().map_err(|_| Error::Draining)?,
+                memory: memory.transpose().map_err(|_| Error::Draining)?,
                 _permit: permit,
             }),
             Ok(_) => Err(Error::Draining),

@@ -63,6 +63,13 @@ impl Pending {
         self.unfinished("host_error");
     }
 
+    /// Writes the event of a run refused after admission, before its program started (a file
+    /// its request names is blocked in a session's `/work`).
+    pub fn refused(mut self) {
+        self.finished = true;
+        self.unfinished("refused");
+    }
+
     fn unfinished(&self, outcome: &str) {
         tracing::info!(
             target: AUDIT_TARGET,

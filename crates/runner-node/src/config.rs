@@ -134,6 +134,40 @@ pub struct Config {
     #[arg(long, env = "RUNNER_MAX_CONCURRENT_RUNS", default_value_t = defaults::MAX_CONCURRENT_RUNS)]
     pub max_concurrent_runs: u32,
 
+    /// Sessions kept at once (interpreters that live across runs, `/v1/sessions`); each holds
+    /// an instance slot beyond the run slots and its `memory_mb` while it lives. 0 turns
+    /// sessions off.
+    #[arg(long, env = "RUNNER_MAX_SESSIONS", default_value_t = 16)]
+    pub max_sessions: u32,
+
+    /// Seconds without a run after which a session ends, when its request names none.
+    #[arg(long, env = "RUNNER_SESSION_IDLE_TIMEOUT_S", default_value_t = 600)]
+    pub session_idle_timeout_s: u64,
+
+    /// Largest `idle_timeout_s` a session request may ask for.
+    #[arg(
+        long,
+        env = "RUNNER_MAX_SESSION_IDLE_TIMEOUT_S",
+        default_value_t = 3600
+    )]
+    pub max_session_idle_timeout_s: u64,
+
+    /// Seconds a session may live, used or not.
+    #[arg(long, env = "RUNNER_SESSION_LIFETIME_S", default_value_t = 4 * 3600)]
+    pub session_lifetime_s: u64,
+
+    /// This runner's own base URL (e.g. `https://runner-3.example:8443`), from which each
+    /// session's `url` is made. Without it (and without `--advertise-ip`), the `Host` the
+    /// request was sent to.
+    #[arg(long, env = "RUNNER_ADVERTISE_URL")]
+    pub advertise_url: Option<String>,
+
+    /// This runner's own address (in a pool, the pod's IP, IPv4 or IPv6): session urls are then
+    /// `http://IP:PORT/...` with the port it listens on. `--advertise-url` wins when both are
+    /// set.
+    #[arg(long, env = "RUNNER_ADVERTISE_IP")]
+    pub advertise_ip: Option<IpAddr>,
+
     /// Memory runs may reserve in all, in MiB: each admitted run holds its `memory_mb` plus its
     /// output caps until it ends, and a run that does not fit waits (then 503). Default: the
     /// container's (cgroup's) memory limit minus what the server uses at start and 64 MiB of
@@ -291,6 +325,22 @@ fn is_module_name(name: &str) -> bool {
     })
 }
 
+/// `http://host:port` or `https://host` with nothing after the authority (a trailing `/` is
+/// allowed): a base session paths are appended to.
+fn is_base_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    match rest.map(|r| r.strip_suffix('/').unwrap_or(r)) {
+        Some(authority) => {
+            !authority.is_empty()
+                && !authority.contains(['/', '?', '#', ' ', '@'])
+                && authority.is_ascii()
+        }
+        None => false,
+    }
+}
+
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
@@ -426,6 +476,25 @@ impl Config {
                     .into(),
             );
         }
+        if self.session_idle_timeout_s == 0
+            || self.session_lifetime_s == 0
+            || self.session_idle_timeout_s > self.max_session_idle_timeout_s
+        {
+            return invalid(format!(
+                "--session-idle-timeout-s ({}) must be at least 1 and at most \
+                 --max-session-idle-timeout-s ({}); --session-lifetime-s at least 1",
+                self.session_idle_timeout_s, self.max_session_idle_timeout_s
+            ));
+        }
+        if let Some(url) = self
+            .advertise_url
+            .as_deref()
+            .filter(|url| !is_base_url(url))
+        {
+            return invalid(format!(
+                "--advertise-url {url:?} must be an http:// or https:// URL without a path"
+            ));
+        }
         if self.admin_port == AdminPort::Port(self.port) && self.port != 0 {
             return invalid(format!(
                 "--admin-port ({}) must differ from --port",
@@ -494,6 +563,14 @@ impl Config {
                 Some(base.join("python-sandbox").join("modules"))
             }
         }
+    }
+
+    /// Instances the engine's pool holds: one per run slot and one per session.
+    pub fn instance_slots(&self, policy: &SandboxPolicy) -> u32 {
+        policy
+            .limits
+            .max_concurrent_runs
+            .saturating_add(self.max_sessions)
     }
 
     /// How long a request may wait for a slot.
@@ -629,6 +706,28 @@ mod tests {
         let c = config();
         assert_eq!(c.flags_policy().limits, PolicyLimits::default());
         assert_eq!(c.scratch_quota_bytes, defaults::SCRATCH_QUOTA_BYTES);
+    }
+
+    #[test]
+    fn session_flags_are_checked() {
+        let mut c = config();
+        c.session_idle_timeout_s = c.max_session_idle_timeout_s + 1;
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("--session-idle-timeout-s"), "{err}");
+        for (url, ok) in [
+            ("http://10.0.0.7:3000", true),
+            ("https://runner.example/", true),
+            ("http://h/x", false),
+            ("ftp://h", false),
+            ("http://", false),
+            ("http://user@h", false),
+        ] {
+            assert_eq!(is_base_url(url), ok, "{url}");
+        }
+        let mut c = config();
+        c.advertise_url = Some("runner:3000".into());
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("--advertise-url"), "{err}");
     }
 
     #[test]

@@ -15,8 +15,8 @@
 //!
 //! | layer | modules |
 //! |---|---|
-//! | HTTP | `routes`, `serve`, `openapi`, `environment`, `probe` |
-//! | a run | `sandbox` (executes a plan), `workdir` (its `/work`), `admission` (slots), `threads` (where runs execute) |
+//! | HTTP | `routes` (and `routes/sessions`), `serve`, `openapi`, `environment`, `probe` |
+//! | a run | `sandbox` (executes a plan), `session` (an interpreter kept between runs), `workdir` (its `/work`), `admission` (slots), `threads` (where runs execute) |
 //! | checked input | `plan` (request + policy → run plan), `policy` (the policy in force), `tenants` (who calls), `quotas` (what each tenant uses) |
 //! | the interpreter | `engine` (Interpreter), `cache`, `snapshot`, `packages`, `runtime` |
 //! | records | `record` (limits, report), `telemetry`, `metrics`, `audit`, `capture` |
@@ -56,6 +56,7 @@ pub mod routes;
 pub mod runtime;
 pub mod sandbox;
 pub mod serve;
+pub mod session;
 pub mod shutdown;
 pub mod snapshot;
 pub mod telemetry;
@@ -110,6 +111,15 @@ pub enum Error {
     /// The server is shutting down and takes no new runs.
     #[error("the server is shutting down")]
     Draining,
+    /// No session has this id for this caller.
+    #[error("{0}")]
+    SessionNotFound(String),
+    /// A run of the session is executing.
+    #[error("{0}")]
+    SessionBusy(String),
+    /// The server keeps no sessions (`--max-sessions 0`).
+    #[error("this runner keeps no sessions (--max-sessions 0)")]
+    SessionsOff,
 }
 
 /// `Result` with this crate's [`Error`].
@@ -135,11 +145,14 @@ impl Error {
 /// Snapshots and compiles the interpreter of `config` into `output` (`runner-node precompile`).
 pub async fn precompile(config: Config, output: PathBuf) -> Result<cache::Precompiled> {
     config.validate()?;
-    let slots = config.policy()?.limits.max_concurrent_runs;
+    let slots = config.instance_slots(&config.policy()?);
     tokio::task::spawn_blocking(move || engine::precompile(&config, slots, &output))
         .await
         .map_err(|e| Error::Config(format!("precompiling panicked: {e}")))?
 }
+
+/// How often sessions past their idle timeout or lifetime are ended.
+const SESSION_EXPIRY_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Most open connections on the admin port: scrapers and probes, a handful at a time.
 const ADMIN_MAX_CONNECTIONS: usize = 64;
@@ -215,6 +228,19 @@ fn memory_budget(config: &Config, policy: &SandboxPolicy) -> Result<Option<u32>>
     Ok(Some(budget))
 }
 
+/// The base URL sessions are advertised under, if the configuration names one: the URL, or
+/// the IP with the port the listener got.
+fn advertised(config: &Config, listener: &TcpListener) -> Option<String> {
+    if let Some(url) = &config.advertise_url {
+        return Some(url.trim_end_matches('/').to_string());
+    }
+    let ip = config.advertise_ip?;
+    let port = listener
+        .local_addr()
+        .map_or(config.port, |addr| addr.port());
+    Some(format!("http://{}", SocketAddr::new(ip, port)))
+}
+
 impl Server {
     /// Validates `config`, loads the interpreter and binds the listening socket.
     pub async fn bind(config: Config) -> Result<Self> {
@@ -222,7 +248,7 @@ impl Server {
         let tenants = config.resolve_tenants()?;
         let policy = config.policy()?;
         let loader = config.clone();
-        let slots = policy.limits.max_concurrent_runs;
+        let slots = config.instance_slots(&policy);
         let interpreter = tokio::task::spawn_blocking(move || Interpreter::load(&loader, slots))
             .await
             .map_err(|e| Error::Config(format!("loading the interpreter panicked: {e}")))??;
@@ -253,10 +279,12 @@ impl Server {
             Some(addr) => Some(bind(addr, "admin address (--admin-port)").await?),
             None => None,
         };
+        let mut state = routes::State::new(interpreter, config, policy, tenants.as_ref(), budget);
+        state.advertised = advertised(&state.config, &listener);
         Ok(Server {
             listener,
             admin,
-            state: routes::State::new(interpreter, config, policy, tenants.as_ref(), budget),
+            state,
         })
     }
 
@@ -298,6 +326,14 @@ impl Server {
             })),
             _ => None,
         };
+        let sessions = state.sessions.clone();
+        let expiry = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SESSION_EXPIRY_TICK);
+            loop {
+                tick.tick().await;
+                sessions.expire(std::time::Instant::now());
+            }
+        });
         let admin = self.admin.map(|listener| {
             tokio::spawn(serve::serve(
                 listener,
@@ -331,7 +367,10 @@ impl Server {
                 tracing::warn!(?grace, "grace period over, exiting with runs in flight");
             }
         }
-        for task in [reloader, tenants_reloader, admin].into_iter().flatten() {
+        for task in [reloader, tenants_reloader, admin, Some(expiry)]
+            .into_iter()
+            .flatten()
+        {
             task.abort();
         }
     }

@@ -10,13 +10,16 @@
 //! | `runner_requests_rejected_total{reason}` | counter | run requests refused, by error code |
 //! | `runner_sandbox_memory_bytes` | histogram | peak linear memory of each run |
 //! | `runner_run_cpu_seconds_total{tenant}` | counter | CPU time runs consumed, by tenant (empty when auth is off), runs whose caller left included |
-//! | `runner_quota_exceeded_total{tenant,quota}` | counter | run requests refused 429 for a tenant's quota (`concurrent_runs`, `runs_per_minute`) |
+//! | `runner_quota_exceeded_total{tenant,quota}` | counter | requests refused 429 for a tenant's quota (`concurrent_runs`, `runs_per_minute`, `sessions`) |
+//! | `runner_sessions` | gauge | sessions kept now (`/v1/sessions`) |
+//! | `runner_sessions_ended_total{reason}` | counter | sessions that ended: `deleted`, `idle`, `lifetime`, `stopped` (a run stopped its interpreter), `cancelled` (a run's caller left) |
 //!
 //! Every label value is known in advance and pre-created at zero, so a dashboard sees each
 //! series from the first scrape and label cardinality is bounded by the code, never by input.
 //! The one exception is `tenant`: its values are the tenants of the tokens file (an operator's
 //! file, never a request), each series made at that tenant's first run.
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
@@ -28,7 +31,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
 use runner_api::{ErrorCode, Outcome};
 
-use crate::record::Report;
+use crate::record::{Ended, Report};
 
 /// The `Content-Type` of [`Metrics::render`]'s output.
 pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
@@ -70,6 +73,8 @@ pub struct Metrics {
     sandbox_memory: Histogram,
     run_cpu: Family<TenantLabel, Counter<f64, AtomicU64>>,
     quota_exceeded: Family<QuotaLabel, Counter>,
+    sessions: Gauge,
+    sessions_ended: Family<ReasonLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -97,7 +102,14 @@ impl Metrics {
             sandbox_memory,
             run_cpu: Family::default(),
             quota_exceeded: Family::default(),
+            sessions: Gauge::default(),
+            sessions_ended: Family::default(),
         };
+        for why in Ended::ALL {
+            let _ = metrics.sessions_ended.get_or_create(&ReasonLabel {
+                reason: why.as_str(),
+            });
+        }
         for outcome in Outcome::ALL {
             let _ = metrics.runs.get_or_create(&OutcomeLabel {
                 outcome: outcome.as_str(),
@@ -157,7 +169,32 @@ impl Metrics {
             "Run requests refused for a tenant's quota",
             self.quota_exceeded.clone(),
         );
+        r.register(
+            "runner_sessions",
+            "Sessions kept now",
+            self.sessions.clone(),
+        );
+        r.register(
+            "runner_sessions_ended",
+            "Sessions that ended, by why",
+            self.sessions_ended.clone(),
+        );
         self
+    }
+
+    /// Counts a session made.
+    pub fn session_started(&self) {
+        self.sessions.inc();
+    }
+
+    /// Counts a session that ended.
+    pub fn session_ended(&self, why: Ended) {
+        self.sessions.dec();
+        self.sessions_ended
+            .get_or_create(&ReasonLabel {
+                reason: why.as_str(),
+            })
+            .inc();
     }
 
     /// Records how long a request waited for a run slot.
@@ -186,10 +223,10 @@ impl Metrics {
 
     /// Marks a run as executing until the returned guard is finished or dropped. A guard dropped
     /// unfinished (the client went away and the request was dropped) counts as `cancelled`.
-    pub fn run_started(&self) -> RunGuard<'_> {
+    pub fn run_started(self: &Arc<Self>) -> RunGuard {
         self.in_flight.inc();
         RunGuard {
-            metrics: self,
+            metrics: self.clone(),
             finished: false,
         }
     }
@@ -213,17 +250,17 @@ impl Metrics {
 }
 
 /// A run counted in `runner_runs_in_flight`.
-pub struct RunGuard<'a> {
-    metrics: &'a Metrics,
+pub struct RunGuard {
+    metrics: Arc<Metrics>,
     finished: bool,
 }
 
-impl RunGuard<'_> {
+impl RunGuard {
     /// Records how the run ended; `None` when the host failed (counted as a rejection).
     pub fn finish(mut self, report: Option<&Report>) {
         self.finished = true;
         let Some(report) = report else { return };
-        let m = self.metrics;
+        let m = &self.metrics;
         m.runs
             .get_or_create(&OutcomeLabel {
                 outcome: report.outcome.as_str(),
@@ -234,7 +271,7 @@ impl RunGuard<'_> {
     }
 }
 
-impl Drop for RunGuard<'_> {
+impl Drop for RunGuard {
     fn drop(&mut self) {
         self.metrics.in_flight.dec();
         if !self.finished {
@@ -254,13 +291,16 @@ mod tests {
 
     #[test]
     fn names_follow_prometheus_conventions() {
-        let metrics = Metrics::new();
+        let metrics = Arc::new(Metrics::new());
         metrics.rejected(ErrorCode::Overloaded);
         drop(metrics.run_started());
         metrics.cpu_used(Some("team-a"), Duration::from_millis(1500));
         metrics.cpu_used(Some("team-a"), Duration::from_millis(250));
         metrics.cpu_used(None, Duration::from_millis(500));
         metrics.quota_exceeded("team-a", "runs_per_minute");
+        metrics.session_started();
+        metrics.session_started();
+        metrics.session_ended(Ended::Idle);
         let text = metrics.render();
         for line in [
             "# TYPE runner_runs_total counter",
@@ -275,6 +315,9 @@ mod tests {
             "runner_run_cpu_seconds_total{tenant=\"team-a\"} 1.75",
             "runner_run_cpu_seconds_total{tenant=\"\"} 0.5",
             "runner_quota_exceeded_total{tenant=\"team-a\",quota=\"runs_per_minute\"} 1",
+            "runner_sessions 1",
+            "runner_sessions_ended_total{reason=\"idle\"} 1",
+            "runner_sessions_ended_total{reason=\"stopped\"} 0",
         ] {
             assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
         }

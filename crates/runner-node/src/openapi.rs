@@ -9,7 +9,8 @@
 
 use runner_api::environment::Environment;
 use runner_api::policy::SandboxPolicy;
-use runner_api::{ErrorBody, ErrorCode, RunRequest, RunResponse};
+use runner_api::session::{SessionInfo, SessionRequest};
+use runner_api::{ErrorBody, ErrorCode, RunRequest, RunResponse, StreamEvent};
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Map, Value, json};
@@ -23,6 +24,14 @@ pub fn document(policy: &SandboxPolicy, auth: bool) -> Value {
     let response = schema_of::<RunResponse>(SchemaSettings::draft2020_12(), &mut schemas, false);
     let error = schema_of::<ErrorBody>(SchemaSettings::draft2020_12(), &mut schemas, false);
     let environment = schema_of::<Environment>(SchemaSettings::draft2020_12(), &mut schemas, false);
+    let event = schema_of::<StreamEvent>(SchemaSettings::draft2020_12(), &mut schemas, false);
+    let session_request =
+        schema_of::<SessionRequest>(SchemaSettings::draft2020_12(), &mut schemas, true);
+    let session_info =
+        schema_of::<SessionInfo>(SchemaSettings::draft2020_12(), &mut schemas, false);
+    let session_props = &mut schemas["SessionRequest"]["properties"];
+    session_props["memory_mb"]["maximum"] = json!(limits.max_memory_mb);
+    session_props["env"]["propertyNames"] = json!({ "enum": policy.allowed_env });
     let run_props = &mut schemas["RunRequest"]["properties"];
     run_props["timeout_ms"]["maximum"] = json!(limits.max_timeout_ms);
     run_props["cpu_limit_ms"]["maximum"] = json!(limits.max_cpu_limit_ms);
@@ -39,8 +48,13 @@ pub fn document(policy: &SandboxPolicy, auth: bool) -> Value {
     };
     let mut run_responses = json!({
         "200": {
-            "description": "the run happened (whatever the program did): see `outcome`",
-            "content": {"application/json": {"schema": response}},
+            "description": "the run happened (whatever the program did): see `outcome`. With \
+                            `Accept: application/x-ndjson`, one event per line as the program \
+                            writes, then its result",
+            "content": {
+                "application/json": {"schema": response},
+                "application/x-ndjson": {"schema": event},
+            },
         },
         "400": error_reply(&[
             ErrorCode::InvalidJson,
@@ -72,6 +86,73 @@ pub fn document(policy: &SandboxPolicy, auth: bool) -> Value {
         },
         "responses": run_responses,
     });
+    let session_id = json!([{
+        "name": "id",
+        "in": "path",
+        "required": true,
+        "description": "the session's id, as its creation answered",
+        "schema": {"type": "string"},
+    }]);
+    let not_found = error_reply(&[ErrorCode::SessionNotFound]);
+    let mut session_run = run.clone();
+    session_run["summary"] = json!(
+        "Run a program in a session: what earlier runs defined is there (`env` and `memory_mb` \
+         are the session's)"
+    );
+    session_run["parameters"] = session_id.clone();
+    session_run["responses"]["404"] = not_found.clone();
+    session_run["responses"]["409"] = error_reply(&[ErrorCode::SessionBusy]);
+    // A session is refused for what a run is (its body, limits, capacity), and 404 when the
+    // runner keeps none; with auth, its 401 and 429 come from the run's too.
+    let mut create_responses = run["responses"].clone();
+    let fields = create_responses
+        .as_object_mut()
+        .expect("responses are an object");
+    fields.remove("200");
+    fields.insert(
+        "201".into(),
+        json!({
+            "description": "the session started",
+            "headers": {"Location": {
+                "description": "the session's path",
+                "required": true,
+                "schema": {"type": "string"},
+            }},
+            "content": {"application/json": {"schema": session_info}},
+        }),
+    );
+    fields.insert("404".into(), error_reply(&[ErrorCode::NotFound]));
+    let mut get_session = json!({
+        "operationId": "getSession",
+        "summary": "Describe a session",
+        "parameters": session_id,
+        "responses": {
+            "200": {
+                "description": "the session",
+                "content": {"application/json": {"schema": session_info}},
+            },
+            "404": not_found,
+        },
+    });
+    let mut delete_session = json!({
+        "operationId": "deleteSession",
+        "summary": "End a session (a run executing in it finishes and is told)",
+        "parameters": session_id,
+        "responses": {
+            "204": {"description": "the session has ended"},
+            "404": not_found,
+        },
+    });
+    let mut create_session = json!({
+        "operationId": "createSession",
+        "summary": "Start a session: an interpreter kept between runs (an empty body takes \
+                    every default)",
+        "requestBody": {
+            "required": false,
+            "content": {"application/json": {"schema": session_request}},
+        },
+        "responses": create_responses,
+    });
     let mut describe = json!({
         "operationId": "environment",
         "summary": "The runtime, its packages and the limits: what a program can use here",
@@ -85,6 +166,15 @@ pub fn document(policy: &SandboxPolicy, auth: bool) -> Value {
         describe["security"] = json!([{"bearer": []}]);
         describe["responses"]["401"] = error_reply(&[ErrorCode::Unauthorized]);
         run["security"] = json!([{"bearer": []}]);
+        for operation in [
+            &mut session_run,
+            &mut create_session,
+            &mut get_session,
+            &mut delete_session,
+        ] {
+            operation["security"] = json!([{"bearer": []}]);
+            operation["responses"]["401"] = error_reply(&[ErrorCode::Unauthorized]);
+        }
         components["securitySchemes"] = json!({"bearer": {"type": "http", "scheme": "bearer"}});
     }
     let text = |body: &str| {
@@ -119,6 +209,9 @@ pub fn document(policy: &SandboxPolicy, auth: bool) -> Value {
                 },
             }},
             "/v1/environment": {"get": describe},
+            "/v1/sessions": {"post": create_session},
+            "/v1/sessions/{id}": {"get": get_session, "delete": delete_session},
+            "/v1/sessions/{id}/run": {"post": with_id(&session_run, "runInSession")},
             "/openapi.json": {"get": {
                 "operationId": "openapi",
                 "summary": "This document",
@@ -201,6 +294,11 @@ mod tests {
             "#/components/schemas/RunRequest"
         );
         assert!(doc["paths"]["/run"]["post"]["responses"]["401"].is_null());
+        let streamed = &doc["paths"]["/run"]["post"]["responses"]["200"]["content"];
+        assert_eq!(
+            streamed["application/x-ndjson"]["schema"]["$ref"],
+            "#/components/schemas/StreamEvent"
+        );
         let environment = &doc["components"]["schemas"]["Environment"];
         assert!(
             environment["required"]
@@ -216,6 +314,30 @@ mod tests {
     }
 
     #[test]
+    fn sessions_are_described_with_their_own_errors() {
+        let doc = document(&SandboxPolicy::default(), false);
+        let run = &doc["paths"]["/v1/sessions/{id}/run"]["post"];
+        assert_eq!(run["operationId"], "runInSession");
+        assert!(run["responses"]["409"].to_string().contains("session_busy"));
+        assert!(
+            run["responses"]["404"]
+                .to_string()
+                .contains("session_not_found")
+        );
+        let create = &doc["paths"]["/v1/sessions"]["post"];
+        assert_eq!(
+            create["responses"]["201"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/SessionInfo"
+        );
+        let request = &doc["components"]["schemas"]["SessionRequest"];
+        assert_eq!(request["properties"]["memory_mb"]["maximum"], json!(1024));
+        assert_eq!(request["additionalProperties"], json!(false));
+        let one = &doc["paths"]["/v1/sessions/{id}"];
+        assert!(one["delete"]["responses"]["204"].is_object());
+        assert!(one["get"]["responses"]["401"].is_null());
+    }
+
+    #[test]
     fn auth_adds_the_bearer_scheme() {
         let doc = document(&SandboxPolicy::default(), true);
         assert_eq!(
@@ -224,5 +346,6 @@ mod tests {
         );
         assert!(doc["paths"]["/run"]["post"]["responses"]["401"].is_object());
         assert!(doc["paths"]["/v1/environment"]["get"]["responses"]["401"].is_object());
+        assert!(doc["paths"]["/v1/sessions/{id}"]["delete"]["responses"]["401"].is_object());
     }
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use runner_api::policy::SandboxPolicy;
+use runner_api::session::SessionRequest;
 use runner_api::{FileContent, RunRequest};
 
 use crate::record::Limits;
@@ -78,28 +79,9 @@ impl RunPlan {
                 bounds.max_cpu_limit_ms,
             )?),
         };
-        let memory_mb = within(
-            "memory_mb",
-            request.memory_mb,
-            bounds.memory_mb,
-            bounds.max_memory_mb,
-        )?;
-        if memory_mb << 20 < floor_bytes {
-            return Err(Error::LimitExceeded(format!(
-                "memory_mb {memory_mb} is below the {} MiB the interpreter starts with",
-                floor_bytes.div_ceil(1 << 20)
-            )));
-        }
+        let memory_mb = memory_mb(request.memory_mb, policy, floor_bytes)?;
         let files = decode_files(request.files, policy.scratch_quota_bytes)?;
-        if let Some(name) = request
-            .env
-            .keys()
-            .find(|name| !policy.allowed_env.contains(name))
-        {
-            return Err(Error::EnvNotAllowed(format!(
-                "environment variable {name:?} is not allowed by this server's policy"
-            )));
-        }
+        check_env(&request.env, policy)?;
         let outputs = if request.outputs.is_empty() {
             None
         } else {
@@ -125,7 +107,72 @@ impl RunPlan {
     }
 }
 
+/// What a session is given at its start, checked like a run's.
+#[derive(Clone, Debug)]
+pub struct SessionPlan {
+    /// Largest linear memory of its interpreter, in bytes.
+    pub memory_bytes: usize,
+    /// Environment variables of all its runs, allowed by the policy.
+    pub env: BTreeMap<String, String>,
+    /// Files in its `/work` from the start.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The idle timeout it asks for, if any (bounded by the server's flags, not the policy).
+    pub idle_timeout_s: Option<u64>,
+}
+
+impl SessionPlan {
+    /// Checks `request` against `policy`, as [`RunPlan::new`] checks a run.
+    pub fn new(request: SessionRequest, policy: &SandboxPolicy, floor_bytes: u64) -> Result<Self> {
+        let memory_mb = memory_mb(request.memory_mb, policy, floor_bytes)?;
+        let files = decode_files(request.files, policy.scratch_quota_bytes)?;
+        check_env(&request.env, policy)?;
+        if request.idle_timeout_s == Some(0) {
+            return Err(Error::InvalidRequest(
+                "idle_timeout_s must be at least 1".into(),
+            ));
+        }
+        Ok(SessionPlan {
+            memory_bytes: usize::try_from(memory_mb << 20).unwrap_or(usize::MAX),
+            env: request.env,
+            files,
+            idle_timeout_s: request.idle_timeout_s,
+        })
+    }
+
+    /// What the session's interpreter reserves of the runner's memory budget for its life.
+    pub fn reserved_mib(&self) -> u32 {
+        u32::try_from(reserved_mib(self.memory_bytes as u64, 0, 0)).unwrap_or(u32::MAX)
+    }
+}
+
 impl RunPlan {
+    /// Checks a run of a session whose interpreter may use `memory_bytes`: as [`RunPlan::new`],
+    /// but `memory_mb` and `env` belong to the session and are refused here.
+    pub fn in_session(
+        request: RunRequest,
+        policy: &SandboxPolicy,
+        memory_bytes: usize,
+    ) -> Result<Self> {
+        if request.memory_mb.is_some() || !request.env.is_empty() {
+            return Err(Error::InvalidRequest(
+                "memory_mb and env are the session's, set when it is created \
+                 (POST /v1/sessions), not per run"
+                    .into(),
+            ));
+        }
+        let mut plan = RunPlan::new(request, policy, 0)?;
+        plan.limits.memory_bytes = memory_bytes;
+        Ok(plan)
+    }
+
+    /// What a run of a session reserves of the runner's memory budget: its output and the
+    /// files it may return (the session already holds its memory).
+    pub fn session_reserved_mib(&self) -> u32 {
+        let returned = self.outputs.as_ref().map_or(0, |o| o.max_bytes);
+        let mib = reserved_mib(0, self.limits.output_bytes as u64, returned);
+        u32::try_from(mib).unwrap_or(u32::MAX)
+    }
+
     /// What the run reserves of the runner's memory budget ([`reserved_mib`]).
     pub fn reserved_mib(&self) -> u32 {
         let returned = self.outputs.as_ref().map_or(0, |o| o.max_bytes);
@@ -157,6 +204,30 @@ pub fn reserved_mib(memory_bytes: u64, output_bytes: u64, returned_bytes: u64) -
         .saturating_add(output_bytes)
         .saturating_add(returned_bytes)
         .div_ceil(1 << 20)
+}
+
+/// The `memory_mb` a request asks for (the policy's default when none), within the policy's
+/// maximum and not below `floor_bytes`, the memory every interpreter starts with.
+fn memory_mb(asked: Option<u64>, policy: &SandboxPolicy, floor_bytes: u64) -> Result<u64> {
+    let bounds = &policy.limits;
+    let memory_mb = within("memory_mb", asked, bounds.memory_mb, bounds.max_memory_mb)?;
+    if memory_mb << 20 < floor_bytes {
+        return Err(Error::LimitExceeded(format!(
+            "memory_mb {memory_mb} is below the {} MiB the interpreter starts with",
+            floor_bytes.div_ceil(1 << 20)
+        )));
+    }
+    Ok(memory_mb)
+}
+
+/// Refuses an environment variable the policy does not allow.
+fn check_env(env: &BTreeMap<String, String>, policy: &SandboxPolicy) -> Result<()> {
+    match env.keys().find(|name| !policy.allowed_env.contains(name)) {
+        Some(name) => Err(Error::EnvNotAllowed(format!(
+            "environment variable {name:?} is not allowed by this server's policy"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The value a request asks for (`default` when none), refused when 0 or past `max`.
@@ -357,6 +428,37 @@ mod tests {
         let err = plan(|r| r.memory_mb = Some(9)).unwrap_err();
         assert!(matches!(err, Error::LimitExceeded(_)));
         assert!(err.to_string().contains("10 MiB"), "{err}");
+    }
+
+    #[test]
+    fn a_session_fixes_memory_and_env_and_its_runs_may_not_change_them() {
+        let policy = SandboxPolicy::default();
+        let mut request = SessionRequest {
+            memory_mb: Some(64),
+            ..Default::default()
+        };
+        let session = SessionPlan::new(request.clone(), &policy, FLOOR).unwrap();
+        assert_eq!(
+            (session.memory_bytes, session.reserved_mib()),
+            (64 << 20, 64)
+        );
+        request.memory_mb = Some(9);
+        let err = SessionPlan::new(request.clone(), &policy, FLOOR).unwrap_err();
+        assert!(matches!(err, Error::LimitExceeded(_)), "{err}");
+        request.memory_mb = None;
+        request.env.insert("HOME".into(), "/".into());
+        let err = SessionPlan::new(request, &policy, FLOOR).unwrap_err();
+        assert!(matches!(err, Error::EnvNotAllowed(_)), "{err}");
+
+        let mut run = RunRequest::new("x = 1");
+        let plan = RunPlan::in_session(run.clone(), &policy, 64 << 20).unwrap();
+        assert_eq!(plan.limits.memory_bytes, 64 << 20);
+        // The output cap is reserved, not the memory the session already holds.
+        let output_mib = policy.limits.max_output_bytes.div_ceil(1 << 20) as u32;
+        assert_eq!(plan.session_reserved_mib(), output_mib);
+        run.memory_mb = Some(32);
+        let err = RunPlan::in_session(run, &policy, 64 << 20).unwrap_err();
+        assert!(err.to_string().contains("POST /v1/sessions"), "{err}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Quotas per tenant (runner-api's [`Quotas`], from the tenants file): runs at once and runs
-//! per minute. Checked before admission: a tenant over a quota is answered 429 `quota_exceeded`
+//! Quotas per tenant (runner-api's [`Quotas`], from the tenants file): runs at once, runs per
+//! minute, and sessions (counted by [`crate::session::Sessions`], checked with [`sessions`]). Checked before admission: a tenant over a quota is answered 429 `quota_exceeded`
 //! at once, holding no run slot and no place in the queue, so the other tenants never wait
 //! behind it. What each tenant uses is kept here, apart from the file, so a reload that changes
 //! a quota keeps the count of runs in flight.
@@ -17,6 +17,8 @@ pub enum Quota {
     ConcurrentRuns,
     /// `runs_per_minute`
     RunsPerMinute,
+    /// `sessions`
+    Sessions,
 }
 
 impl Quota {
@@ -25,6 +27,7 @@ impl Quota {
         match self {
             Quota::ConcurrentRuns => "concurrent_runs",
             Quota::RunsPerMinute => "runs_per_minute",
+            Quota::Sessions => "sessions",
         }
     }
 }
@@ -41,6 +44,21 @@ pub struct Exceeded {
     pub limit: u32,
     /// When a retry can succeed (whole seconds, at least one).
     pub retry_after: Duration,
+}
+
+/// Refuses a new session of `tenant`, which has `live` already, when its quota is reached.
+pub fn sessions(tenant: &Arc<str>, quotas: &Quotas, live: usize) -> Result<(), Exceeded> {
+    match quotas.sessions {
+        Some(limit) if live >= limit as usize => Err(Exceeded {
+            tenant: tenant.clone(),
+            quota: Quota::Sessions,
+            limit,
+            // A session ends when deleted or idle: nothing says when; one second, as for a
+            // busy runner.
+            retry_after: Duration::from_secs(1),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// What every tenant uses now.
@@ -134,7 +152,19 @@ mod tests {
         Quotas {
             concurrent_runs,
             runs_per_minute,
+            sessions: None,
         }
+    }
+
+    #[test]
+    fn a_tenant_keeps_at_most_its_sessions_quota() {
+        let tenant: Arc<str> = "a".into();
+        let mut limited = quotas(None, None);
+        limited.sessions = Some(2);
+        assert!(sessions(&tenant, &limited, 1).is_ok());
+        let over = sessions(&tenant, &limited, 2).unwrap_err();
+        assert_eq!((over.quota, over.limit), (Quota::Sessions, 2));
+        assert!(sessions(&tenant, &quotas(None, None), 1000).is_ok());
     }
 
     #[test]

@@ -47,3 +47,40 @@ pub struct Files {
     /// Matched but left out, by path, with the reason.
     pub omitted: Vec<OmittedFile>,
 }
+
+/// Why a session ended, as `runner_sessions_ended_total{reason}` counts it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// `DELETE /v1/sessions/{id}`.
+    Deleted,
+    /// No run within its idle timeout.
+    Idle,
+    /// It reached its lifetime.
+    Lifetime,
+    /// A run stopped its interpreter: a limit, an exit from the interpreter, a trap.
+    Stopped,
+    /// A run's caller left (or the server stopped) while the run executed.
+    Cancelled,
+}
+
+impl Ended {
+    /// Every reason, for metrics made at zero.
+    pub const ALL: [Ended; 5] = [
+        Ended::Deleted,
+        Ended::Idle,
+        Ended::Lifetime,
+        Ended::Stopped,
+        Ended::Cancelled,
+    ];
+
+    /// The metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ended::Deleted => "deleted",
+            Ended::Idle => "idle",
+            Ended::Lifetime => "lifetime",
+            Ended::Stopped => "stopped",
+            Ended::Cancelled => "cancelled",
+        }
+    }
+}

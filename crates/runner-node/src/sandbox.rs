@@ -11,18 +11,18 @@
 //! - output: [`Capture`] traps the guest when stdout + stderr reach their cap;
 //! - stack: the engine's `max_wasm_stack` (see [`crate::engine`]).
 
+use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use runner_api::Outcome;
 use runner_api::policy::SandboxPolicy;
-use tempfile::TempDir;
 use tracing::Instrument;
 use wasmtime::{Store, Trap, UpdateDeadline};
-use wasmtime_wasi::p2::pipe::MemoryInputPipe;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
-use crate::capture::{Capture, OutputLimitReached, Stream};
+use crate::capture::{Capture, Input, Lines, OutputLimitReached, Stream};
 use crate::engine::Interpreter;
 use crate::guest::{self, HostState};
 use crate::plan::RunPlan;
@@ -30,7 +30,8 @@ use crate::record::{Limits, Report};
 use crate::threads::cpu_time as thread_cpu_time;
 use crate::{Error, Result, telemetry, workdir};
 
-/// Runs `plan` in a fresh sandbox and reports how it ended.
+/// Runs `plan` in a fresh sandbox and reports how it ended; with `lines`, its output also goes
+/// there as it is written ([`Capture::stream_to`]).
 ///
 /// `Err` means the host failed (cannot create the working directory, a bug); everything the
 /// guest does, including exhausting its limits, is an `Ok` report.
@@ -38,6 +39,7 @@ pub async fn run(
     interpreter: &Arc<Interpreter>,
     policy: &SandboxPolicy,
     plan: RunPlan,
+    lines: Option<Lines>,
 ) -> Result<Report> {
     let limits = plan.limits;
     let outputs = plan.outputs.clone();
@@ -45,26 +47,21 @@ pub async fn run(
     let (work, capture, mut store) = instantiate.in_scope(|| -> Result<_> {
         let work = workdir::prepare(&interpreter.work_root, &plan.files)?;
         let capture = Capture::new(limits.output_bytes);
-        let store = new_store(interpreter, policy, plan, &work, &capture)?;
+        if let Some(lines) = lines {
+            capture.stream_to(lines);
+        }
+        let guest = Guest {
+            args: ["python", "-c", &plan.code],
+            env: &plan.env,
+            stdin: Input::new(plan.stdin),
+            work: work.path(),
+            capture: &capture,
+            memory_bytes: limits.memory_bytes,
+        };
+        let store = new_store(interpreter, policy, guest)?;
         Ok((work, capture, store))
     })?;
-    let started = Instant::now();
-    let cpu_started = thread_cpu_time();
-    let deadline = started + limits.timeout;
-    let cpu_limit = limits.cpu;
-    // Check in every tick: a busy guest yields to its guest thread's runtime each time (which
-    // drops the run if its caller went away), and traps at the first tick past a limit.
-    store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |mut store| {
-        if Instant::now() >= deadline {
-            return Ok(UpdateDeadline::Interrupt);
-        }
-        if cpu_limit.is_some_and(|limit| thread_cpu_time().saturating_sub(cpu_started) >= limit) {
-            store.data_mut().cpu_limit_reached = true;
-            return Ok(UpdateDeadline::Interrupt);
-        }
-        Ok(UpdateDeadline::Yield(1))
-    });
+    let meter = Meter::arm(&mut store, &limits);
 
     let execution = async {
         // Maps the snapshot copy-on-write into a pooled slot; `_start` is the snapshot's
@@ -80,11 +77,11 @@ pub async fn run(
             .instrument(telemetry::span(|| tracing::info_span!("guest_execution")))
             .await
     };
-    let result = tokio::time::timeout(limits.timeout, execution).await;
-    let duration = started.elapsed();
-    let cpu_time = thread_cpu_time().saturating_sub(cpu_started);
-    let cpu_limit_reached = store.data().cpu_limit_reached;
-    let memory_refused = store.data().limiter.refused;
+    let result = tokio::time::timeout(limits.timeout, execution)
+        .await
+        .map(|called| called.map(|()| 0));
+    let (duration, cpu_time) = meter.read();
+    let (outcome, exit_code) = ended(result, store.data());
     let peak_memory_bytes = store.data().limiter.peak;
     drop(store);
     // The guest is gone: nothing can change in /work while its files are read.
@@ -92,12 +89,6 @@ pub async fn run(
         .map(|outputs| workdir::collect(work.path(), &outputs))
         .transpose()?;
     drop(work);
-
-    let (outcome, exit_code) = match result {
-        Err(_elapsed) => (Outcome::Timeout, None),
-        Ok(_) if cpu_limit_reached => (Outcome::CpuLimit, None),
-        Ok(result) => classify(result, memory_refused),
-    };
     Ok(Report {
         outcome,
         exit_code,
@@ -109,13 +100,83 @@ pub async fn run(
     })
 }
 
-/// A run's store: its WASI context (argv, stdin, env, output capture, preopens) and limiter.
-fn new_store(
+/// The wall and CPU clocks of one run, started when the guest is about to execute.
+pub(crate) struct Meter {
+    started: Instant,
+    cpu_started: Duration,
+}
+
+impl Meter {
+    /// Arms `store`'s epoch callback for one run under `limits`, from now: every tick a busy
+    /// guest yields to its guest thread's runtime (which drops the run if its caller went away),
+    /// and it traps at the first tick past its wall-time or CPU limit.
+    pub(crate) fn arm(store: &mut Store<HostState>, limits: &Limits) -> Meter {
+        let meter = Meter {
+            started: Instant::now(),
+            cpu_started: thread_cpu_time(),
+        };
+        let deadline = meter.started + limits.timeout;
+        let cpu_limit = limits.cpu;
+        let cpu_started = meter.cpu_started;
+        store.data_mut().cpu_limit_reached = false;
+        store.data_mut().limiter.refused = false;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |mut store| {
+            if Instant::now() >= deadline {
+                return Ok(UpdateDeadline::Interrupt);
+            }
+            if cpu_limit.is_some_and(|limit| thread_cpu_time().saturating_sub(cpu_started) >= limit)
+            {
+                store.data_mut().cpu_limit_reached = true;
+                return Ok(UpdateDeadline::Interrupt);
+            }
+            Ok(UpdateDeadline::Yield(1))
+        });
+        meter
+    }
+
+    /// Wall time and CPU time since [`Meter::arm`].
+    pub(crate) fn read(&self) -> (Duration, Duration) {
+        (
+            self.started.elapsed(),
+            thread_cpu_time().saturating_sub(self.cpu_started),
+        )
+    }
+}
+
+/// How a run ended: from the exit status its call returned, the error that stopped it, or the
+/// outer timeout (`Err`).
+pub(crate) fn ended(
+    result: Result<wasmtime::Result<i32>, tokio::time::error::Elapsed>,
+    state: &HostState,
+) -> (Outcome, Option<i32>) {
+    let refused = state.limiter.refused;
+    match result {
+        Err(_elapsed) => (Outcome::Timeout, None),
+        Ok(_) if state.cpu_limit_reached => (Outcome::CpuLimit, None),
+        Ok(Ok(0)) => classify(Ok(()), refused),
+        Ok(Ok(status)) => classify(Err(wasmtime::Error::new(I32Exit(status))), refused),
+        Ok(Err(err)) => classify(Err(err), refused),
+    }
+}
+
+/// What a guest is shown: its arguments, environment, stdio, `/work` and memory limit.
+pub(crate) struct Guest<'a> {
+    /// `python -c CODE`.
+    pub args: [&'a str; 3],
+    pub env: &'a BTreeMap<String, String>,
+    pub stdin: Input,
+    pub work: &'a Path,
+    pub capture: &'a Capture,
+    pub memory_bytes: usize,
+}
+
+/// A store for `guest`: its WASI context (argv, stdin, env, output capture, preopens) and
+/// limiter.
+pub(crate) fn new_store(
     interpreter: &Interpreter,
     policy: &SandboxPolicy,
-    plan: RunPlan,
-    work: &TempDir,
-    capture: &Capture,
+    view: Guest<'_>,
 ) -> Result<Store<HostState>> {
     let mut wasi = WasiCtxBuilder::new();
     for mount in &policy.data_mounts {
@@ -126,12 +187,11 @@ fn new_store(
         wasi.preopened_dir(packages, guest::PACKAGES_DIR, FsPerms::ReadOnly)
             .map_err(Error::wasm("preopening the packages"))?;
     }
+    let capture = view.capture;
     let wasi = wasi
-        .arg("python")
-        .arg("-c")
-        .arg(&plan.code)
-        .envs(&plan.env.iter().collect::<Vec<_>>())
-        .stdin(MemoryInputPipe::new(plan.stdin))
+        .args(&view.args)
+        .envs(&view.env.iter().collect::<Vec<_>>())
+        .stdin(view.stdin)
         .stdout(capture.stream(Stream::Stdout))
         .stderr(capture.stream(Stream::Stderr))
         .allow_tcp(false)
@@ -141,14 +201,11 @@ fn new_store(
         // bouncing each one through the blocking pool.
         .allow_blocking_current_thread(true)
         .preopened_dir(interpreter.lib(), guest::LIB_DIR, FsPerms::ReadOnly)
-        .and_then(|b| b.preopened_dir(work.path(), guest::WORK_DIR, FsPerms::ReadWrite))
+        .and_then(|b| b.preopened_dir(view.work, guest::WORK_DIR, FsPerms::ReadWrite))
         .map_err(Error::wasm("preopening sandbox folders"))?
         .build_p1();
 
-    let mut store = Store::new(
-        &interpreter.engine,
-        HostState::new(wasi, plan.limits.memory_bytes),
-    );
+    let mut store = Store::new(&interpreter.engine, HostState::new(wasi, view.memory_bytes));
     store.limiter(|state| &mut state.limiter);
     Ok(store)
 }
@@ -167,7 +224,15 @@ pub async fn instantiate_only(interpreter: &Interpreter, policy: &SandboxPolicy)
             output_bytes: 0,
         },
     );
-    let mut store = new_store(interpreter, policy, plan, &work, &capture)?;
+    let guest = Guest {
+        args: ["python", "-c", &plan.code],
+        env: &plan.env,
+        stdin: Input::default(),
+        work: work.path(),
+        capture: &capture,
+        memory_bytes: plan.limits.memory_bytes,
+    };
+    let mut store = new_store(interpreter, policy, guest)?;
     interpreter
         .pre
         .instantiate_async(&mut store)
@@ -189,7 +254,7 @@ pub async fn self_check(interpreter: &Arc<Interpreter>, policy: &SandboxPolicy) 
             output_bytes: 64 * 1024,
         },
     );
-    let report = run(interpreter, policy, plan)
+    let report = run(interpreter, policy, plan, None)
         .instrument(telemetry::span(|| tracing::info_span!("self_check")))
         .await?;
     let output = report.output.output;

@@ -22,14 +22,46 @@ pub fn prepare(root: &Path, files: &[(String, Vec<u8>)]) -> Result<TempDir> {
         .prefix("run-")
         .tempdir_in(root)
         .map_err(|e| Error::io(root, e))?;
+    write_files(dir.path(), files)?;
+    Ok(dir)
+}
+
+/// Writes `files` (checked relative paths) into `dir`, replacing files of the same name: a
+/// session's `/work` between its runs. A name whose path holds a symbolic link or a file where
+/// a folder should be (which the program may have made) is an `invalid_request` naming it,
+/// never a write outside `dir`.
+pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     for (name, contents) in files {
-        let path = dir.path().join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        let mut path = dir.to_path_buf();
+        let parts: Vec<&str> = name.split('/').collect();
+        for (index, part) in parts.iter().enumerate() {
+            path.push(part);
+            let last = index + 1 == parts.len();
+            match std::fs::symlink_metadata(&path) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    return Err(blocked(name, "passes through a symbolic link"));
+                }
+                Ok(meta) if !last && !meta.is_dir() => {
+                    return Err(blocked(name, "is below a file, not a folder"));
+                }
+                Ok(meta) if last && !meta.is_file() => {
+                    return Err(blocked(name, "is a folder or special file in /work"));
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !last => {
+                    std::fs::create_dir(&path).map_err(|e| Error::io(&path, e))?;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&path, e)),
+            }
         }
         std::fs::write(&path, contents).map_err(|e| Error::io(&path, e))?;
     }
-    Ok(dir)
+    Ok(())
+}
+
+fn blocked(name: &str, why: &str) -> Error {
+    Error::InvalidRequest(format!("file name {name:?} {why}"))
 }
 
 /// The files under `dir` that `outputs` asks for, in path order, within its caps.
@@ -143,6 +175,30 @@ mod tests {
 
     fn paths<T>(list: &[T], path: impl Fn(&T) -> &str) -> Vec<String> {
         list.iter().map(|f| path(f).to_string()).collect()
+    }
+
+    #[test]
+    fn files_replace_files_between_runs_but_never_follow_a_link_out() {
+        let dir = work(&[("a.txt", b"old"), ("d/b", b"x")]);
+        let file = |name: &str, bytes: &[u8]| (name.to_string(), bytes.to_vec());
+        write_files(dir.path(), &[file("a.txt", b"new"), file("d/e/c", b"y")]).unwrap();
+        assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"new");
+        assert_eq!(std::fs::read(dir.path().join("d/e/c")).unwrap(), b"y");
+
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("link")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("f"), dir.path().join("flink")).unwrap();
+        for (name, why) in [
+            ("link/x", "symbolic link"),
+            ("flink", "symbolic link"),
+            ("a.txt/x", "below a file"),
+            ("d", "folder or special file"),
+        ] {
+            let err = write_files(dir.path(), &[file(name, b"z")]).unwrap_err();
+            assert!(matches!(err, Error::InvalidRequest(_)), "{name}: {err}");
+            assert!(err.to_string().contains(why), "{name}: {err}");
+        }
+        assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
     }
 
     #[test]

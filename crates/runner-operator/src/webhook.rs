@@ -412,6 +412,8 @@ fn sidecar(mut container: Container, port: u16, metrics_port: Option<u16>) -> Co
     container.readiness_probe = Some(exec_probe(port, "/ready", 5, 2));
     container.liveness_probe = Some(exec_probe(port, "/health", 10, 3));
     let env = container.env.get_or_insert_default();
+    // The app reaches its sidecar on loopback: session urls name the Host it calls.
+    env.retain(|var| var.name != resources::ADVERTISE_IP_ENV);
     env.extend([
         resources::env("RUNNER_HOST", "127.0.0.1"),
         resources::env("RUNNER_PORT", &port.to_string()),

@@ -245,17 +245,21 @@ fn scientific_runs_the_scientific_image_with_its_memory_default() {
     );
 }
 
+/// The value the runner container's variable `name` is set to, if it is set to one.
+fn env_value(children: &Children, name: &str) -> Option<String> {
+    let container = &children.workload.pod_spec().containers[0];
+    container
+        .env
+        .iter()
+        .flatten()
+        .find(|v| v.name == name)
+        .and_then(|v| v.value.clone())
+}
+
 #[test]
 fn traced_reaches_its_collector_in_monitoring_and_nothing_else() {
     let children = children("traced.yaml");
-    let container = &children.workload.pod_spec().containers[0];
-    let env: Vec<_> = container.env.iter().flatten().collect();
-    let value = |name: &str| {
-        env.iter()
-            .find(|v| v.name == name)
-            .and_then(|v| v.value.clone())
-            .unwrap_or_else(|| panic!("{name} not set"))
-    };
+    let value = |name: &str| env_value(&children, name).unwrap_or_else(|| panic!("{name} not set"));
     assert_eq!(
         value("OTEL_EXPORTER_OTLP_ENDPOINT"),
         "http://otel-collector.monitoring:4318"
@@ -274,4 +278,28 @@ fn traced_reaches_its_collector_in_monitoring_and_nothing_else() {
             {"ports": [{"port": 4318, "protocol": "TCP"}], "to": monitoring},
         ])
     );
+}
+
+#[test]
+fn notebooks_keep_sessions_and_size_scratch_for_them() {
+    let children = children("notebooks.yaml");
+    let value = |name: &str| env_value(&children, name);
+    let container = &children.workload.pod_spec().containers[0];
+    let env: Vec<_> = container.env.iter().flatten().collect();
+    assert_eq!(value("RUNNER_MAX_SESSIONS").as_deref(), Some("8"));
+    assert_eq!(
+        value("RUNNER_SESSION_IDLE_TIMEOUT_S").as_deref(),
+        Some("900")
+    );
+    assert!(env.iter().any(|v| v.name == resources::ADVERTISE_IP_ENV));
+    // 8 runs and 8 sessions, 64 MiB of /work each.
+    let scratch = common::volume(&children.workload, "scratch");
+    let limit = scratch
+        .empty_dir
+        .as_ref()
+        .unwrap()
+        .size_limit
+        .as_ref()
+        .unwrap();
+    assert_eq!(limit.0, "1Gi");
 }

@@ -385,6 +385,40 @@ fn traced_pool_reaches_its_collector_and_dns_only() {
     assert_eq!(egress_ports(&children), Vec::<String>::new());
 }
 
+#[test]
+fn a_pool_with_sessions_tells_its_runners_their_bounds_and_address() {
+    let children = resources::desired(&pool("notebooks").sessions().build(), &settings()).unwrap();
+    let env = pod_env(&children);
+    for (name, value) in [
+        ("RUNNER_MAX_SESSIONS", "16"),
+        ("RUNNER_SESSION_IDLE_TIMEOUT_S", "600"),
+        ("RUNNER_MAX_SESSION_IDLE_TIMEOUT_S", "3600"),
+        ("RUNNER_SESSION_LIFETIME_S", "14400"),
+    ] {
+        assert!(
+            env.contains(&(name.into(), value.into())),
+            "{name}: {env:?}"
+        );
+    }
+    let container = &pod_spec(&children).containers[0];
+    let ip = container
+        .env
+        .iter()
+        .flatten()
+        .find(|v| v.name == resources::ADVERTISE_IP_ENV)
+        .expect("the pod's IP");
+    let field = ip.value_from.as_ref().unwrap().field_ref.as_ref().unwrap();
+    assert_eq!(field.field_path, "status.podIP");
+    // Each session keeps its /work: the scratch volume holds the runs' and the sessions'.
+    // (32 runs + 16 sessions) × 64 MiB.
+    let scratch = pod_spec_volume_limit(&children.workload, "scratch");
+    assert_eq!(scratch.as_deref(), Some("3Gi"));
+
+    // Without sessions, the runners keep none (runner-node's own default is 16).
+    let children = resources::desired(&pool("plain").build(), &settings()).unwrap();
+    assert!(pod_env(&children).contains(&("RUNNER_MAX_SESSIONS".into(), "0".into())));
+}
+
 /// Each egress rule as `port/protocol ... to <peers>`.
 fn egress_ports(children: &Children) -> Vec<String> {
     let spec = children.network_policy.spec.as_ref().unwrap();

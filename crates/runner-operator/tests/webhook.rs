@@ -39,6 +39,7 @@ fn pools() -> Pools {
             .scratch("16Mi")
             .pull_secrets(&["shared-creds", "runner-creds"])
             .auth("team-b-tenants")
+            .sessions()
             .build(),
     ]
     .into_iter()
@@ -313,6 +314,20 @@ async fn existing_init_containers_volumes_env_and_ports_are_kept() {
     assert_eq!(
         outcome.sidecar().image.as_deref(),
         Some("registry.example/runner-node:1.2")
+    );
+    // The pool keeps sessions; its sidecar too, but their urls name the loopback address the
+    // app calls, not the pod's IP (where the sidecar does not listen).
+    assert_eq!(env(outcome.sidecar(), "RUNNER_MAX_SESSIONS"), Some("16"));
+    let names: Vec<_> = outcome
+        .sidecar()
+        .env
+        .iter()
+        .flatten()
+        .map(|v| &v.name)
+        .collect();
+    assert!(
+        !names.iter().any(|n| *n == "RUNNER_ADVERTISE_IP"),
+        "{names:?}"
     );
 }
 

@@ -229,10 +229,15 @@ impl TestServer {
     /// Sends a run over a connection of its own and returns the still-open socket: the run
     /// goes on until it ends or the socket is dropped (the client went away).
     pub async fn start_raw_run(&self, body: &str) -> tokio::net::TcpStream {
+        self.start_raw_post("/run", body).await
+    }
+
+    /// [`TestServer::start_raw_run`] to another path (a session's `/run`).
+    pub async fn start_raw_post(&self, path: &str, body: &str) -> tokio::net::TcpStream {
         use tokio::io::AsyncWriteExt;
         let mut stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
         let request = format!(
-            "POST /run HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+            "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
              content-length: {}\r\n\r\n{body}",
             body.len()
         );

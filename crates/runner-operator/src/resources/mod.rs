@@ -30,8 +30,8 @@ use runner_api::runtime::Runtime;
 use crate::{Error, Result, policy};
 
 pub use pod::{
-    Runner, STARTUP_SECONDS, STARTUP_SECONDS_WITH_PACKAGES, env, port, startup_seconds,
-    worker_threads,
+    ADVERTISE_IP_ENV, Runner, STARTUP_SECONDS, STARTUP_SECONDS_WITH_PACKAGES, env, port,
+    startup_seconds, worker_threads,
 };
 
 /// Where things are inside a runner pod, and the ports runner-node serves: runner-api's pod

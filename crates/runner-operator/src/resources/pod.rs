@@ -15,7 +15,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use runner_api::policy::SandboxPolicy;
-use runner_api::pool::{AuditLog, Packages, PythonSandboxPoolSpec, Tracing};
+use runner_api::pool::{AuditLog, Packages, PythonSandboxPoolSpec, Sessions, Tracing};
 
 use super::{Meta, Settings, config_map_name, labels, layout};
 
@@ -103,8 +103,10 @@ pub(super) fn runner_parts(
     volume_prefix: &str,
 ) -> Runner {
     let named = |name: &str| format!("{volume_prefix}{name}");
-    let scratch_limit =
-        u128::from(policy.scratch_quota_bytes) * u128::from(policy.limits.max_concurrent_runs);
+    // Every run's /work, and every session's, which lives as long as the session.
+    let sessions = spec.sessions.as_ref().map_or(0, |s| s.max_sessions);
+    let scratch_limit = u128::from(policy.scratch_quota_bytes)
+        * u128::from(policy.limits.max_concurrent_runs + sessions);
     let mut volumes = vec![
         Volume {
             name: named("policy"),
@@ -243,6 +245,7 @@ pub(super) fn runner_parts(
                 (spec.audit_log == Some(AuditLog::Stdout))
                     .then(|| env("RUNNER_AUDIT_LOG", "stdout")),
             )
+            .chain(sessions_env(spec.sessions.as_ref()))
             .collect(),
         ),
         ports: Some(vec![
@@ -284,6 +287,49 @@ pub fn startup_seconds(spec: &PythonSandboxPoolSpec) -> i32 {
     }
 }
 
+/// The variable that tells runner-node its pod's IP, which session urls name (the sidecar
+/// listens on loopback and leaves it out).
+pub const ADVERTISE_IP_ENV: &str = "RUNNER_ADVERTISE_IP";
+
+/// runner-node's session flags: none kept when the pool does not ask for sessions; otherwise
+/// the pool's bounds and the pod's IP for the sessions' urls.
+fn sessions_env(sessions: Option<&Sessions>) -> Vec<EnvVar> {
+    let Some(sessions) = sessions else {
+        return vec![env("RUNNER_MAX_SESSIONS", "0")];
+    };
+    vec![
+        env("RUNNER_MAX_SESSIONS", &sessions.max_sessions.to_string()),
+        env(
+            "RUNNER_SESSION_IDLE_TIMEOUT_S",
+            &sessions.idle_timeout_seconds.to_string(),
+        ),
+        env(
+            "RUNNER_MAX_SESSION_IDLE_TIMEOUT_S",
+            &sessions.max_idle_timeout_seconds.to_string(),
+        ),
+        env(
+            "RUNNER_SESSION_LIFETIME_S",
+            &sessions.lifetime_seconds.to_string(),
+        ),
+        field_env(ADVERTISE_IP_ENV, "status.podIP"),
+    ]
+}
+
+/// A variable the kubelet fills from the pod's own fields (the downward API).
+fn field_env(name: &str, path: &str) -> EnvVar {
+    EnvVar {
+        name: name.into(),
+        value: None,
+        value_from: Some(EnvVarSource {
+            field_ref: Some(ObjectFieldSelector {
+                field_path: path.into(),
+                api_version: None,
+            }),
+            ..EnvVarSource::default()
+        }),
+    }
+}
+
 /// runner-node's packages folder and pre-imports.
 fn packages_env(packages: &Packages) -> Vec<EnvVar> {
     let mut vars = vec![env("RUNNER_SITE_PACKAGES", layout::PACKAGES_DIR)];
@@ -297,17 +343,7 @@ fn packages_env(packages: &Packages) -> Vec<EnvVar> {
 /// the sampler, and resource attributes naming the pod, its namespace and the pool, so a trace
 /// says which runner ran it.
 fn tracing_env(pool_name: &str, tracing: &Tracing) -> Vec<EnvVar> {
-    let field = |name: &str, path: &str| EnvVar {
-        name: name.into(),
-        value: None,
-        value_from: Some(EnvVarSource {
-            field_ref: Some(ObjectFieldSelector {
-                field_path: path.into(),
-                api_version: None,
-            }),
-            ..EnvVarSource::default()
-        }),
-    };
+    let field = field_env;
     let mut vars = vec![
         env("OTEL_EXPORTER_OTLP_ENDPOINT", &tracing.otlp_endpoint),
         field("RUNNER_POD_NAME", "metadata.name"),

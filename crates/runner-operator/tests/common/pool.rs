@@ -216,6 +216,13 @@ impl PoolBuilder {
     }
 
     /// Runners that write audit events to stdout.
+    /// Sessions with every default.
+    pub fn sessions(mut self) -> Self {
+        self.0.spec.sessions =
+            Some(serde_json::from_value(serde_json::json!({})).expect("sessions with defaults"));
+        self
+    }
+
     pub fn audit_log(mut self) -> Self {
         self.0.spec.audit_log = Some(runner_api::pool::AuditLog::Stdout);
         self

@@ -6,10 +6,14 @@
 //! - `GET /v1/environment`: the runtime, packages and limits (see [`crate::environment`]);
 //! - `GET /openapi.json`: this contract as OpenAPI 3.1 (see [`crate::openapi`]).
 //!
+//! - `/v1/sessions...`: sessions, in [`sessions`].
+//!
 //! On the admin port ([`admin_routes`]): `GET /metrics` (Prometheus) and `GET /health`.
 //!
-//! Over 400 lines: every endpoint and the one mapping from errors to status codes, so the whole
-//! HTTP surface reads in one file.
+//! Over 400 lines: every endpoint but the sessions', the request plumbing they share and the one
+//! mapping from errors to status codes, so the HTTP surface reads in two files.
+
+mod sessions;
 
 use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;
@@ -22,21 +26,24 @@ use runner_api::policy::SandboxPolicy;
 use runner_api::tenants::TenantsFile;
 use runner_api::{
     ErrorBody, ErrorCode, ErrorDetail, Outcome, RunRequest, RunResponse, RunStatus, Status,
+    StreamEvent,
 };
 use tracing::Instrument;
 use warp::http::{HeaderValue, Method, StatusCode, header};
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
-use crate::admission::Admission;
+use crate::admission::{Admission, Slot};
+use crate::capture::{Lines, event_line};
 use crate::config::{AuditLog, Config};
 use crate::engine::Interpreter;
 use crate::live::Live;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, RunGuard};
 use crate::plan::RunPlan;
 use crate::policy::LivePolicy;
 use crate::quotas::{Held, Usage};
 use crate::record::Report;
+use crate::session::{self, Sessions};
 use crate::tenants::Tenants;
 use crate::{Error, Result, audit, sandbox, telemetry};
 
@@ -60,6 +67,10 @@ pub struct State {
     pub(crate) tenants: Option<Live<Tenants>>,
     /// What each tenant uses, against its quotas.
     pub(crate) usage: Arc<Usage>,
+    /// Interpreters kept between runs.
+    pub(crate) sessions: Sessions,
+    /// This runner's base URL for session urls (`--advertise-url`, `--advertise-ip`), if set.
+    pub(crate) advertised: Option<String>,
 }
 
 impl State {
@@ -71,6 +82,16 @@ impl State {
         tenants: Option<&TenantsFile>,
         memory_budget_mib: Option<u32>,
     ) -> Self {
+        let metrics = Arc::new(Metrics::new());
+        let sessions = Sessions::new(
+            session::Settings {
+                max_sessions: config.max_sessions as usize,
+                idle_timeout: Duration::from_secs(config.session_idle_timeout_s),
+                max_idle_timeout: Duration::from_secs(config.max_session_idle_timeout_s),
+                lifetime: Duration::from_secs(config.session_lifetime_s),
+            },
+            metrics.clone(),
+        );
         State {
             interpreter,
             admission: Admission::new(
@@ -78,16 +99,18 @@ impl State {
                 memory_budget_mib,
             ),
             policy: LivePolicy::new(policy),
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             on_request: None,
             config: Arc::new(config),
             tenants: tenants.map(|file| Live::new(Tenants::new(file))),
             usage: Arc::default(),
+            sessions,
+            advertised: None,
         }
     }
 
     /// Counts a run of `tenant` against its quotas until the returned hold is dropped.
-    fn start_quota(&self, tenant: &Arc<str>) -> Result<Held> {
+    pub(crate) fn start_quota(&self, tenant: &Arc<str>) -> Result<Held> {
         let quotas = self
             .tenants
             .as_ref()
@@ -102,9 +125,23 @@ impl State {
             })
     }
 
+    /// Refuses a new session of `tenant` over its `sessions` quota.
+    pub(crate) fn check_session_quota(&self, tenant: &Arc<str>) -> Result<()> {
+        let Some(tenants) = &self.tenants else {
+            return Ok(());
+        };
+        let quotas = tenants.current().quotas(tenant);
+        let live = self.sessions.count_of(tenant);
+        crate::quotas::sessions(tenant, &quotas, live).map_err(|exceeded| {
+            self.metrics
+                .quota_exceeded(&exceeded.tenant, exceeded.quota.as_str());
+            Error::QuotaExceeded(exceeded)
+        })
+    }
+
     /// Who the `Authorization` header says calls: `Ok(None)` when auth is off, the tenant
     /// when its token is known, `Err` (401) otherwise.
-    fn caller(
+    pub(crate) fn caller(
         &self,
         authorization: Option<&str>,
     ) -> std::result::Result<Option<Arc<str>>, Refusal> {
@@ -130,8 +167,10 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
         .or(warp::path!("v1" / "environment"))
         .unify();
     let run_path = warp::path!("run").or(warp::path!("v1" / "run")).unify();
-    let wrong_method = wrong_method(get_paths, "GET")
-        .or(wrong_method(run_path, "POST"))
+    let wrong_method = wrong_method(get_paths, &["GET"])
+        .or(wrong_method(run_path, &["POST"]))
+        .unify()
+        .or(sessions::wrong_methods())
         .unify();
 
     let health = health_path.and(warp::get()).map(|| "ok".into_response());
@@ -169,6 +208,8 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
 
     let max_body = state.config.max_body_bytes;
     let body_timeout = state.config.body_read_timeout();
+    let metrics = state.metrics.clone();
+    let run_state = state.clone();
     let run = run_path
         .and(warp::post())
         .and(warp::header::optional::<String>(
@@ -182,51 +223,31 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
         ))
         .and(warp::header::optional::<String>("traceparent"))
         .and(warp::header::optional::<String>("tracestate"))
+        .and(warp::header::optional::<String>(header::ACCEPT.as_str()))
         .and(warp::body::stream())
-        .and(warp::any().map(move || state.clone()))
+        .and(warp::any().map(move || run_state.clone()))
         .then(
             move |auth: Option<String>,
                   content_type,
                   length,
                   traceparent: Option<String>,
                   tracestate: Option<String>,
+                  accept: Option<String>,
                   body,
                   state: State| {
                 let span = telemetry::run_span(traceparent.as_deref(), tracestate.as_deref());
-                async move {
-                    let answer = async {
-                        let tenant = state.caller(auth.as_deref())?;
-                        telemetry::record_tenant(tenant.as_deref());
-                        let request =
-                            read_request(content_type, length, body, max_body, body_timeout)
-                                .await?;
-                        handle_run(&state, request, tenant)
-                            .await
-                            .map_err(Refusal::from)
-                    };
-                    // A bug must cost one request, not the connection's task or the process.
-                    let answer = match AssertUnwindSafe(answer).catch_unwind().await {
-                        Ok(answer) => answer,
-                        Err(panic) => {
-                            let panic = panic_message(panic.as_ref());
-                            tracing::error!(panic, "a run request handler panicked");
-                            Err(Refusal::new(
-ErrorCode::Internal,
-                            "the server failed on this request (a bug, logged); it keeps serving"
-                                .into(),
-                        ))
-                        }
-                    };
-                    match answer {
-                        Ok(response) => response,
-                        Err(refusal) => {
-                            state.metrics.rejected(refusal.code);
-                            telemetry::record_refusal(refusal.code);
-                            refusal.response()
-                        }
-                    }
-                }
-                .instrument(span)
+                let answer = async move {
+                    let tenant = state.caller(auth.as_deref())?;
+                    telemetry::record_tenant(tenant.as_deref());
+                    let bytes =
+                        read_body(content_type, length, body, max_body, body_timeout).await?;
+                    let request = parse_json(&bytes)?;
+                    let stream = wants_stream(accept.as_deref());
+                    handle_run(&state, request, tenant, stream)
+                        .await
+                        .map_err(Refusal::from)
+                };
+                respond(metrics.clone(), answer).instrument(span)
             },
         );
 
@@ -239,6 +260,8 @@ ErrorCode::Internal,
         .unify()
         .or(run)
         .unify()
+        .or(sessions::routes(state))
+        .unify()
         .or(wrong_method)
         .unify()
         .recover(rejection)
@@ -248,33 +271,61 @@ ErrorCode::Internal,
 /// What a request without the configured token is told.
 const UNAUTHORIZED: &str = "this server requires Authorization: Bearer <token>";
 
-fn unauthorized() -> Response {
+pub(crate) fn unauthorized() -> Response {
     error_response(ErrorCode::Unauthorized, UNAUTHORIZED.into())
 }
 
-/// On the paths `path` matches, answers every method but `allowed` with 405 and the `Allow`
-/// header RFC 9110 asks for; passes `allowed` on (to the endpoint's own rejection).
-fn wrong_method<P>(
+/// On the paths `path` matches, answers every method but the `allowed` ones with 405 and the
+/// `Allow` header RFC 9110 asks for; passes `allowed` on (to the endpoint's own rejection).
+pub(crate) fn wrong_method<P>(
     path: P,
-    allowed: &'static str,
+    allowed: &'static [&'static str],
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
 where
     P: Filter<Extract = (), Error = Rejection> + Clone,
 {
     path.and(warp::method())
         .and_then(move |method: Method| async move {
-            if method.as_str() == allowed {
+            if allowed.contains(&method.as_str()) {
                 return Err(warp::reject::not_found());
             }
+            let listed = allowed.join(", ");
             let mut response = error_response(
                 ErrorCode::MethodNotAllowed,
-                format!("{method} is not allowed on this endpoint; use {allowed}"),
+                format!("{method} is not allowed on this endpoint; use {listed}"),
             );
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static(allowed));
+            if let Ok(value) = HeaderValue::from_str(&listed) {
+                response.headers_mut().insert(header::ALLOW, value);
+            }
             Ok(response)
         })
+}
+
+/// Awaits a handler's answer; a refusal becomes its JSON error (counted), and a panic costs
+/// this one request a 500, not the connection's task or the process.
+pub(crate) async fn respond(
+    metrics: Arc<Metrics>,
+    answer: impl Future<Output = Result<Response, Refusal>>,
+) -> Response {
+    let answer = match AssertUnwindSafe(answer).catch_unwind().await {
+        Ok(answer) => answer,
+        Err(panic) => {
+            let panic = panic_message(panic.as_ref());
+            tracing::error!(panic, "a request handler panicked");
+            Err(Refusal::new(
+                ErrorCode::Internal,
+                "the server failed on this request (a bug, logged); it keeps serving".into(),
+            ))
+        }
+    };
+    match answer {
+        Ok(response) => response,
+        Err(refusal) => {
+            metrics.rejected(refusal.code);
+            telemetry::record_refusal(refusal.code);
+            refusal.response()
+        }
+    }
 }
 
 /// `GET /metrics` and `GET /health`, served on the admin port.
@@ -308,6 +359,7 @@ async fn handle_run(
     state: &State,
     request: RunRequest,
     tenant: Option<Arc<str>>,
+    stream: bool,
 ) -> Result<Response> {
     if let Some(hook) = &state.on_request {
         hook(&request);
@@ -316,52 +368,192 @@ async fn handle_run(
     let plan = RunPlan::new(request, &policy, state.interpreter.snapshot_memory_bytes)?;
     let id = uuid::Uuid::new_v4().to_string();
     telemetry::record_limits(&id, &plan.limits);
-    let audit_on = state.config.audit_log != AuditLog::Off;
     // Before admission: a tenant over its quota takes neither a slot nor a place in the queue.
-    let _quota = tenant.as_ref().map(|t| state.start_quota(t)).transpose()?;
+    let quota = tenant.as_ref().map(|t| state.start_quota(t)).transpose()?;
+    let slot = admit(state, plan.reserved_mib()).await?;
+    let admitted = Admitted::start(state, &id, tenant.as_ref(), &plan.code);
+    let streaming = stream.then(Streaming::new);
+    let lines = streaming.as_ref().map(Streaming::lines);
+    let interpreter = state.interpreter.clone();
+    let answer = async move {
+        let _quota = quota;
+        let report = slot
+            .execute(
+                async move { sandbox::run(&interpreter, &policy, plan, lines).await },
+                admitted.cpu_counter(),
+            )
+            .await;
+        let report = admitted.finish(report)?;
+        Ok(response(id, report, None))
+    };
+    deliver(answer, streaming).await
+}
+
+/// Waits for a run slot (and `reserve_mib` of the memory budget), timing the wait.
+pub(crate) async fn admit(state: &State, reserve_mib: u32) -> Result<Slot> {
     let queued = Instant::now();
     let slot = state
         .admission
-        .admit(state.config.queue_timeout(), plan.reserved_mib())
+        .admit(state.config.queue_timeout(), reserve_mib)
         .instrument(telemetry::span(|| tracing::info_span!("admission_wait")))
         .await;
     state.metrics.queue_waited(queued.elapsed());
-    let slot = slot?;
-    let audit = audit::Pending::start(audit_on, tenant.as_ref(), &id, &plan.code);
-    let run = state.metrics.run_started();
-    let interpreter = state.interpreter.clone();
-    let metrics = state.metrics.clone();
-    let tenant_name = tenant.clone();
-    let report = slot
-        .execute(
-            async move { sandbox::run(&interpreter, &policy, plan).await },
-            move |cpu| metrics.cpu_used(tenant_name.as_deref(), cpu),
-        )
-        .await;
-    run.finish(report.as_ref().ok());
-    match (audit, &report) {
-        (Some(audit), Ok(report)) => audit.finish(report),
-        (Some(audit), Err(_)) => audit.host_failed(),
-        (None, _) => {}
-    }
-    let report = report?;
-    telemetry::record_report(&report);
-    tracing::info!(
-        run.id = %id,
-        tenant = tenant.as_deref(),
-        outcome = report.outcome.as_str(),
-        exit_code = report.exit_code,
-        duration_ms = report.duration.as_secs_f64() * 1e3,
-        cpu_ms = report.cpu_time.as_secs_f64() * 1e3,
-        peak_memory_bytes = report.peak_memory_bytes,
-        "run finished"
-    );
-    let answer = telemetry::span(|| tracing::info_span!("response"))
-        .in_scope(|| warp::reply::json(&response(id, report)).into_response());
-    Ok(answer)
+    slot
 }
 
-fn response(id: String, report: Report) -> RunResponse {
+/// The answer of an admitted run: its JSON once it ends, or, when `streaming`, at once a stream
+/// of its output events that ends with its result.
+pub(crate) async fn deliver(
+    answer: impl Future<Output = Result<RunResponse>> + Send + 'static,
+    streaming: Option<Streaming>,
+) -> Result<Response> {
+    match streaming {
+        None => Ok(json_answer(&answer.await?)),
+        Some(streaming) => Ok(streaming.respond(answer)),
+    }
+}
+
+/// Whether `Accept` asks for a streamed answer (`application/x-ndjson`).
+pub(crate) fn wants_stream(accept: Option<&str>) -> bool {
+    accept.is_some_and(|accept| {
+        accept.split(',').any(|range| {
+            let mut params = range.split(';');
+            let essence = params.next().unwrap_or_default().trim();
+            let refused = params.any(|p| {
+                let p = p.trim();
+                p.strip_prefix("q=")
+                    .is_some_and(|q| q.trim().parse::<f32>() == Ok(0.0))
+            });
+            essence.eq_ignore_ascii_case(NDJSON) && !refused
+        })
+    })
+}
+
+/// The media type of streamed answers.
+const NDJSON: &str = "application/x-ndjson";
+
+/// A streamed answer being made: the run's output lines and, last, its result.
+pub(crate) struct Streaming {
+    lines: Lines,
+    read: tokio::sync::mpsc::UnboundedReceiver<Bytes>,
+}
+
+impl Streaming {
+    pub(crate) fn new() -> Self {
+        let (lines, read) = tokio::sync::mpsc::unbounded_channel();
+        Streaming { lines, read }
+    }
+
+    /// Where the run's capture sends its output.
+    pub(crate) fn lines(&self) -> Lines {
+        self.lines.clone()
+    }
+
+    /// Drives `answer` on a task of its own and answers at once with the stream: its output as
+    /// it comes, then its result (or the error that failed it). A caller that leaves closes the
+    /// stream, which drops `answer` and so cancels the run, as for a buffered answer.
+    fn respond(
+        self,
+        answer: impl Future<Output = Result<RunResponse>> + Send + 'static,
+    ) -> Response {
+        let Streaming { lines, mut read } = self;
+        let driven = async move {
+            tokio::select! {
+                biased;
+                () = lines.closed() => {}
+                answer = answer => {
+                    let last = match answer {
+                        Ok(response) => StreamEvent::Result(response),
+                        Err(err) => {
+                            let refusal = Refusal::from(err);
+                            StreamEvent::Error {
+                                error: ErrorDetail {
+                                    code: refusal.code,
+                                    message: refusal.message,
+                                },
+                            }
+                        }
+                    };
+                    let _ = lines.send(event_line(&last));
+                }
+            }
+        };
+        tokio::spawn(driven.in_current_span());
+        let body = futures_util::stream::poll_fn(move |cx| {
+            read.poll_recv(cx).map(|line| line.map(Ok::<_, Infallible>))
+        });
+        let mut response = warp::reply::stream(body).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(NDJSON));
+        response
+    }
+}
+
+/// What every admitted run does around its execution, a plain run or a session's: the metrics,
+/// the audit event and the `run finished` log line.
+pub(crate) struct Admitted {
+    metrics: Arc<Metrics>,
+    id: String,
+    tenant: Option<Arc<str>>,
+    audit: Option<audit::Pending>,
+    counted: RunGuard,
+}
+
+impl Admitted {
+    /// A run `id` of `tenant` starts executing `code`.
+    pub(crate) fn start(state: &State, id: &str, tenant: Option<&Arc<str>>, code: &str) -> Self {
+        let audit_on = state.config.audit_log != AuditLog::Off;
+        Admitted {
+            metrics: state.metrics.clone(),
+            id: id.to_string(),
+            tenant: tenant.cloned(),
+            audit: audit::Pending::start(audit_on, tenant, id, code),
+            counted: state.metrics.run_started(),
+        }
+    }
+
+    /// Tells the metrics the CPU time the run's thread spent on it, whenever it ends.
+    pub(crate) fn cpu_counter(&self) -> impl FnOnce(Duration) + Send + 'static {
+        let metrics = self.metrics.clone();
+        let tenant = self.tenant.clone();
+        move |cpu| metrics.cpu_used(tenant.as_deref(), cpu)
+    }
+
+    /// Records how the run ended.
+    pub(crate) fn finish(self, report: Result<Report>) -> Result<Report> {
+        self.counted.finish(report.as_ref().ok());
+        match (self.audit, &report) {
+            (Some(audit), Ok(report)) => audit.finish(report),
+            (Some(audit), Err(err)) if error_code(err) == ErrorCode::Internal => {
+                audit.host_failed()
+            }
+            (Some(audit), Err(_)) => audit.refused(),
+            (None, _) => {}
+        }
+        let report = report?;
+        telemetry::record_report(&report);
+        tracing::info!(
+            run.id = %self.id,
+            tenant = self.tenant.as_deref(),
+            outcome = report.outcome.as_str(),
+            exit_code = report.exit_code,
+            duration_ms = report.duration.as_secs_f64() * 1e3,
+            cpu_ms = report.cpu_time.as_secs_f64() * 1e3,
+            peak_memory_bytes = report.peak_memory_bytes,
+            "run finished"
+        );
+        Ok(report)
+    }
+}
+
+/// Serialises an answer (in the `response` span).
+pub(crate) fn json_answer(body: &impl serde::Serialize) -> Response {
+    telemetry::span(|| tracing::info_span!("response"))
+        .in_scope(|| warp::reply::json(body).into_response())
+}
+
+pub(crate) fn response(id: String, report: Report, session_ended: Option<String>) -> RunResponse {
     let ok = report.outcome == Outcome::Completed && report.exit_code == Some(0);
     let (files, files_omitted) = match report.files {
         Some(files) => (Some(files.returned), Some(files.omitted)),
@@ -382,19 +574,20 @@ fn response(id: String, report: Report) -> RunResponse {
         cpu_ms: report.cpu_time.as_secs_f64() * 1e3,
         files,
         files_omitted,
+        session_ended,
     }
 }
 
 // === request body ===
 
-/// Reads at most `max` bytes of body within `timeout` and decodes it as a [`RunRequest`].
-async fn read_request<S, B>(
+/// Reads at most `max` bytes of a JSON body within `timeout`.
+pub(crate) async fn read_body<S, B>(
     content_type: Option<String>,
     length: Option<u64>,
     body: S,
     max: u64,
     timeout: Duration,
-) -> Result<RunRequest, Refusal>
+) -> Result<Vec<u8>, Refusal>
 where
     S: Stream<Item = Result<B, warp::Error>> + Unpin,
     B: Buf,
@@ -443,7 +636,7 @@ where
                 ),
             )
         })??;
-    parse_request(&bytes)
+    Ok(bytes)
 }
 
 fn is_json(content_type: &str) -> bool {
@@ -457,7 +650,7 @@ fn is_json(content_type: &str) -> bool {
 }
 
 /// Decodes a body, telling malformed JSON, unknown fields and wrong shapes apart.
-fn parse_request(bytes: &[u8]) -> Result<RunRequest, Refusal> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
     serde_json::from_slice(bytes).map_err(|err| {
         use serde_json::error::Category;
         let code = match err.classify() {
@@ -471,16 +664,16 @@ fn parse_request(bytes: &[u8]) -> Result<RunRequest, Refusal> {
     })
 }
 
-/// A refused run request: the error code, the message the caller reads, and when to retry.
-struct Refusal {
-    code: ErrorCode,
+/// A refused request: the error code, the message the caller reads, and when to retry.
+pub(crate) struct Refusal {
+    pub(crate) code: ErrorCode,
     message: String,
     /// `Retry-After` when it is not the default of its status.
     retry_after: Option<Duration>,
 }
 
 impl Refusal {
-    fn new(code: ErrorCode, message: String) -> Self {
+    pub(crate) fn new(code: ErrorCode, message: String) -> Self {
         Refusal {
             code,
             message,
@@ -532,13 +725,16 @@ fn error_code(err: &Error) -> ErrorCode {
             ErrorCode::Overloaded
         }
         Error::Draining => ErrorCode::Draining,
+        Error::SessionNotFound(_) => ErrorCode::SessionNotFound,
+        Error::SessionBusy(_) => ErrorCode::SessionBusy,
+        Error::SessionsOff => ErrorCode::NotFound,
         Error::Config(_) | Error::Io { .. } | Error::Wasm { .. } | Error::Snapshot(_) => {
             ErrorCode::Internal
         }
     }
 }
 
-fn error_response(code: ErrorCode, message: String) -> Response {
+pub(crate) fn error_response(code: ErrorCode, message: String) -> Response {
     let body = ErrorBody {
         error: ErrorDetail { code, message },
     };
@@ -608,8 +804,26 @@ mod tests {
     }
 
     #[test]
+    fn only_an_accepted_ndjson_streams() {
+        for yes in [
+            "application/x-ndjson",
+            "application/json, Application/X-NDJSON;q=0.5",
+        ] {
+            assert!(wants_stream(Some(yes)), "{yes}");
+        }
+        for no in ["application/json", "*/*", "application/x-ndjson;q=0", ""] {
+            assert!(!wants_stream(Some(no)), "{no}");
+        }
+        assert!(!wants_stream(None));
+    }
+
+    #[test]
     fn body_errors_are_told_apart() {
-        let code = |body: &str| parse_request(body.as_bytes()).err().map(|e| e.code);
+        let code = |body: &str| {
+            parse_json::<RunRequest>(body.as_bytes())
+                .err()
+                .map(|e| e.code)
+        };
         assert_eq!(code("{"), Some(ErrorCode::InvalidJson));
         assert_eq!(code(""), Some(ErrorCode::InvalidJson));
         assert_eq!(code("{}"), Some(ErrorCode::InvalidRequest));
