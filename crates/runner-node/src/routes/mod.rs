@@ -4,8 +4,7 @@
 //! - `GET /`, `GET /health`: `ok` while the process serves (the origin's liveness answer);
 //! - `GET /ready`: 200 while runs are accepted, 503 once draining;
 //! - `GET /v1/environment`: the runtime, packages and limits (see [`crate::environment`]);
-//! - `GET /openapi.json`: this contract as OpenAPI 3.1 (see [`crate::openapi`]).
-//!
+//! - `GET /openapi.json`: this contract as OpenAPI 3.1 (see [`crate::openapi`]);
 //! - `/v1/sessions...`: sessions, in [`sessions`].
 //!
 //! On the admin port ([`admin_routes`]): `GET /metrics` (Prometheus) and `GET /health`.
@@ -301,6 +300,9 @@ where
         })
 }
 
+/// What a request the server failed on is told.
+const BUG: &str = "the server failed on this request (a bug, logged); it keeps serving";
+
 /// Awaits a handler's answer; a refusal becomes its JSON error (counted), and a panic costs
 /// this one request a 500, not the connection's task or the process.
 pub(crate) async fn respond(
@@ -312,10 +314,7 @@ pub(crate) async fn respond(
         Err(panic) => {
             let panic = panic_message(panic.as_ref());
             tracing::error!(panic, "a request handler panicked");
-            Err(Refusal::new(
-                ErrorCode::Internal,
-                "the server failed on this request (a bug, logged); it keeps serving".into(),
-            ))
+            Err(Refusal::new(ErrorCode::Internal, BUG.into()))
         }
     };
     match answer {
@@ -458,23 +457,29 @@ impl Streaming {
     ) -> Response {
         let Streaming { lines, mut read } = self;
         let driven = async move {
+            // A bug must end this stream with an error line, as a buffered answer gets a 500.
+            let answer = AssertUnwindSafe(answer).catch_unwind();
             tokio::select! {
                 biased;
                 () = lines.closed() => {}
                 answer = answer => {
-                    let last = match answer {
-                        Ok(response) => StreamEvent::Result(response),
-                        Err(err) => {
-                            let refusal = Refusal::from(err);
-                            StreamEvent::Error {
-                                error: ErrorDetail {
-                                    code: refusal.code,
-                                    message: refusal.message,
-                                },
-                            }
+                    let refusal = match answer {
+                        Ok(Ok(response)) => {
+                            let _ = lines.send(event_line(&StreamEvent::Result(response)));
+                            return;
+                        }
+                        Ok(Err(err)) => Refusal::from(err),
+                        Err(panic) => {
+                            let panic = panic_message(panic.as_ref());
+                            tracing::error!(panic, "a streamed run panicked");
+                            Refusal::new(ErrorCode::Internal, BUG.into())
                         }
                     };
-                    let _ = lines.send(event_line(&last));
+                    let error = ErrorDetail {
+                        code: refusal.code,
+                        message: refusal.message,
+                    };
+                    let _ = lines.send(event_line(&StreamEvent::Error { error }));
                 }
             }
         };
