@@ -1,10 +1,12 @@
-//! Audit events: one per run that was admitted, written when `--audit-log` turns them on, as
-//! JSON lines of their own target (`audit`) on stdout. Who ran what and what it cost, never
-//! the code, its input or its output:
+//! Audit events: one per run that was admitted, and one when a session starts and when it ends,
+//! written when `--audit-log` turns them on, as JSON lines of their own target (`audit`) on
+//! stdout. Who ran what and what it cost, never the code, its input or its output:
 //!
 //! | field | what |
 //! |---|---|
-//! | `event` | `run` |
+//! | `event` | `run`, `session_started`, `session_ended` |
+//! | `session.id` | the session's id (session events) |
+//! | `reason` | why a session ended: `deleted`, `idle`, `lifetime`, `stopped`, `cancelled` |
 //! | `tenant` | the caller's tenant; absent when auth is off |
 //! | `run.id` | the run's id, as in its answer and the `run finished` log line |
 //! | `code_sha256` | SHA-256 of the submitted code, hex |
@@ -87,6 +89,29 @@ impl Drop for Pending {
         if !self.finished {
             self.unfinished(Outcome::Cancelled.as_str());
         }
+    }
+}
+
+/// Writes the event of a session of `tenant` that started (`ended` is `None`) or ended, when
+/// audit is `on`.
+pub fn session(on: bool, tenant: Option<&str>, id: &str, ended: Option<&str>) {
+    if !on {
+        return;
+    }
+    match ended {
+        None => tracing::info!(
+            target: AUDIT_TARGET,
+            event = "session_started",
+            tenant,
+            session.id = id,
+        ),
+        Some(reason) => tracing::info!(
+            target: AUDIT_TARGET,
+            event = "session_ended",
+            tenant,
+            session.id = id,
+            reason,
+        ),
     }
 }
 

@@ -41,7 +41,7 @@ use crate::metrics::Metrics;
 use crate::plan::{RunPlan, SessionPlan};
 use crate::record::{Ended, Limits, Report};
 use crate::sandbox::{self, Guest, Meter};
-use crate::{Error, Result, telemetry, workdir};
+use crate::{Error, Result, audit, telemetry, workdir};
 
 /// python.wasm's export that allocates guest memory for a session run's code.
 const ALLOC_EXPORT: &str = "runner-session-alloc";
@@ -62,6 +62,8 @@ pub struct Settings {
     pub max_idle_timeout: Duration,
     /// How long a session may live, used or not.
     pub lifetime: Duration,
+    /// Whether sessions starting and ending are audit events (`--audit-log`).
+    pub audit: bool,
 }
 
 /// A session's interpreter: the instance, its store and what it is shown.
@@ -358,6 +360,8 @@ impl Sessions {
         });
         self.table().insert(session.id.clone(), session.clone());
         self.shared.metrics.session_started();
+        let audit = self.shared.settings.audit;
+        audit::session(audit, session.tenant.as_deref(), &session.id, None);
         session
     }
 
@@ -455,6 +459,13 @@ impl Sessions {
         };
         self.table().remove(&session.id);
         self.shared.metrics.session_ended(why);
+        let audit = self.shared.settings.audit;
+        audit::session(
+            audit,
+            session.tenant.as_deref(),
+            &session.id,
+            Some(why.as_str()),
+        );
         tracing::info!(session.id = %session.id, reason = why.as_str(), "session ended");
         drop(live);
     }
@@ -630,6 +641,7 @@ mod tests {
                 idle_timeout: Duration::from_secs(60),
                 max_idle_timeout: Duration::from_secs(120),
                 lifetime: Duration::from_secs(600),
+                audit: false,
             },
             Arc::new(Metrics::new()),
         );

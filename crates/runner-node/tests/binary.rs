@@ -67,6 +67,40 @@ fn sha256_hex(text: &str) -> String {
 }
 
 #[test]
+fn a_session_is_audited_when_it_starts_and_when_it_ends() {
+    let mut process = Process::start_with(&["--audit-log", "stdout"]);
+    let curl = |args: &[&str]| {
+        let output = std::process::Command::new("curl")
+            .args(["-sS", "-X"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        output.stdout
+    };
+    let sessions = format!("http://{}/v1/sessions", process.addr);
+    let made: Value = serde_json::from_slice(&curl(&["POST", &sessions])).unwrap();
+    let id = made["id"].as_str().unwrap();
+    curl(&["DELETE", &format!("{sessions}/{id}")]);
+    let lines = process.lines_until("a session's end in the audit", |l| {
+        l["target"] == "audit" && l["fields"]["event"] == "session_ended"
+    });
+    let events: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["target"] == "audit")
+        .map(|l| &l["fields"])
+        .collect();
+    // The session's first, empty run prepares its interpreter: no run event.
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0]["event"], "session_started");
+    assert_eq!(
+        (&events[0]["session.id"], &events[1]["session.id"]),
+        (&made["id"], &made["id"])
+    );
+    assert_eq!(events[1]["reason"], "deleted");
+}
+
+#[test]
 fn audit_events_name_each_run_and_its_code_by_digest_never_the_code() {
     let mut process = Process::start_with(&["--audit-log", "stdout"]);
     let code = "print('audited-output-9')  # audited-code-9";

@@ -88,6 +88,7 @@ impl State {
                 idle_timeout: Duration::from_secs(config.session_idle_timeout_s),
                 max_idle_timeout: Duration::from_secs(config.max_session_idle_timeout_s),
                 lifetime: Duration::from_secs(config.session_lifetime_s),
+                audit: config.audit_log != AuditLog::Off,
             },
             metrics.clone(),
         );
