@@ -28,6 +28,10 @@ pub struct Environment {
     pub allowed_env: Vec<String>,
     /// Folders the program sees.
     pub paths: Paths,
+    /// Sessions (`/v1/sessions`: an interpreter kept between runs) and their bounds; absent
+    /// when this runner keeps none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<SessionBounds>,
     /// What programs cannot do here, in words.
     pub unavailable: Vec<String>,
 }
@@ -83,6 +87,19 @@ pub struct Limits {
     pub max_output_files_bytes: u64,
     /// Bytes of `files` a request may bring into `/work`.
     pub scratch_quota_bytes: u64,
+}
+
+/// What bounds a session on this runner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SessionBounds {
+    /// Sessions this runner keeps at once.
+    pub max_sessions: u32,
+    /// Seconds without a run after which a session ends, when its request names none.
+    pub idle_timeout_s: u64,
+    /// Largest `idle_timeout_s` a session request may ask for.
+    pub max_idle_timeout_s: u64,
+    /// Seconds a session may live, used or not.
+    pub lifetime_s: u64,
 }
 
 /// Folders the program sees.

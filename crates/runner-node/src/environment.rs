@@ -1,9 +1,10 @@
 //! `GET /v1/environment`: the runtime, its packages and the limits in force, described from the
 //! loaded interpreter and the current policy (see `runner_api::environment`).
 
-use runner_api::environment::{Environment, Limits, Package, PackageSource, Paths};
+use runner_api::environment::{Environment, Limits, Package, PackageSource, Paths, SessionBounds};
 use runner_api::policy::SandboxPolicy;
 
+use crate::config::Config;
 use crate::engine::Interpreter;
 use crate::guest;
 use crate::packages::Distribution;
@@ -14,11 +15,11 @@ const UNAVAILABLE: [&str; 5] = [
     "processes: subprocess, os.system and os.fork raise OSError",
     "threads: threading.Thread.start() raises RuntimeError",
     "native code: C extensions other than the runtime's cannot be loaded",
-    "host files: only /work (writable, fresh per run), the library and the listed folders exist",
+    "host files: only /work (writable, fresh per run or kept by a session), the library and the listed folders exist",
 ];
 
-/// The document for `interpreter` under `policy`.
-pub fn describe(interpreter: &Interpreter, policy: &SandboxPolicy) -> Environment {
+/// The document for `interpreter` under `policy`, with the sessions `config` allows.
+pub fn describe(interpreter: &Interpreter, policy: &SandboxPolicy, config: &Config) -> Environment {
     let build = &interpreter.build;
     let preimported = |modules: &[String]| {
         modules.iter().any(|m| {
@@ -86,6 +87,12 @@ pub fn describe(interpreter: &Interpreter, policy: &SandboxPolicy) -> Environmen
                 .map(|m| m.guest_path.clone())
                 .collect(),
         },
+        sessions: (config.max_sessions > 0).then_some(SessionBounds {
+            max_sessions: config.max_sessions,
+            idle_timeout_s: config.session_idle_timeout_s,
+            max_idle_timeout_s: config.max_session_idle_timeout_s,
+            lifetime_s: config.session_lifetime_s,
+        }),
         unavailable: UNAVAILABLE.iter().map(|s| s.to_string()).collect(),
     }
 }

@@ -32,6 +32,11 @@ async fn names_the_runtime_version_limits_and_floor() {
     assert_eq!(env["allowed_env"], json!(["LANG"]));
     assert_eq!(env["paths"]["work"], "/work");
     assert!(env["paths"].get("packages").is_none());
+    assert_eq!(
+        env["sessions"],
+        json!({"max_sessions": 16, "idle_timeout_s": 600, "max_idle_timeout_s": 3600,
+               "lifetime_s": 14400})
+    );
     // The floor is what the server refuses below.
     let floor = env["memory_floor_mb"].as_u64().unwrap();
     assert!(floor > 1, "{env}");

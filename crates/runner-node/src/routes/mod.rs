@@ -202,7 +202,8 @@ pub fn routes(state: State) -> impl Filter<Extract = (Response,), Error = Infall
                 return unauthorized();
             }
             let policy = env_state.policy.current();
-            let described = crate::environment::describe(&env_state.interpreter, &policy);
+            let described =
+                crate::environment::describe(&env_state.interpreter, &policy, &env_state.config);
             warp::reply::json(&described).into_response()
         });
 
