@@ -11,6 +11,7 @@ client pod is a plain `python` image), so it cannot import the project's code.
     pool_client.py trace URL TRACE_ID             hello, sent as part of the trace TRACE_ID (traceparent)
     pool_client.py packages URL --preimported "a b"  the pool's packages are listed, pre-imported and run
     pool_client.py scientific URL                 the pool serves the scientific runtime: pandas and numpy run
+    pool_client.py sessions URL [--hosts "a b"]   a session keeps state between runs, at its runner's own url
 
 The programs are the ones in examples/*.sh (between `<<'PY'` and `PY`), read from --examples
 (default: the examples/ folder next to this one, else this script's own folder, where the
@@ -27,6 +28,7 @@ import socket
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -260,6 +262,30 @@ def scientific(args: argparse.Namespace) -> None:
     print(f"ok   scientific runtime: numpy {listed['numpy']['version']}, pandas {listed['pandas']['version']} ({args.url})", flush=True)
 
 
+def sessions(args: argparse.Namespace) -> None:
+    """A pool with spec.sessions: a session made through the pool's URL answers with its own
+    `url` (with --hosts: one of those hosts, the runner pods' addresses, not the Service's
+    name), what one run there defines is there for the next, and DELETE ends it."""
+    request = urllib.request.Request(f"{args.url}/v1/sessions", data=b"{}", method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
+        expect(response.status == 201, f"status {response.status}, want 201", {})
+        made = json.load(response)
+    url = made["url"]
+    host = urllib.parse.urlsplit(url).hostname
+    if args.hosts:
+        expect(host in args.hosts.split(), f"the session's url names a runner pod ({args.hosts})", made)
+    run(url, {"code": "total = 40"})
+    answer = run(url, {"code": "print(total + 2)"})
+    expect(answer["stdout"] == "42\n", "the second run sees what the first defined", answer)
+    deleted = urllib.request.Request(url, method="DELETE")
+    with urllib.request.urlopen(deleted, timeout=HTTP_TIMEOUT_S) as response:
+        expect(response.status == 204, f"DELETE answered {response.status}, want 204", {})
+    status, answer = post(url, b'{"code": "print(total)"}')
+    expect(status == 404 and answer["error"]["code"] == "session_not_found", "the ended session is gone", answer)
+    print(f"ok   sessions: state kept between runs at {host}, DELETE ends it ({args.url})", flush=True)
+
+
 def connects(address: str) -> bool:
     host, _, port = address.rpartition(":")
     try:
@@ -316,6 +342,10 @@ def main(argv: list[str]) -> int:
     p = commands.add_parser("scientific", help="the pool serves the scientific runtime")
     p.add_argument("url")
     p.set_defaults(fn=scientific)
+    p = commands.add_parser("sessions", help="a session keeps state between runs")
+    p.add_argument("url")
+    p.add_argument("--hosts", help="the runner pods' addresses, one of which the session's url names")
+    p.set_defaults(fn=sessions)
     args = parser.parse_args(argv)
     try:
         args.fn(args)

@@ -229,6 +229,15 @@ check_calls() {
     client "$NS/client" scientific http://scientific:3000
 }
 
+# examples/pools/notebooks.yaml: a session made through the Service is kept by one runner pod,
+# its url names that pod's IP, and its runs see what earlier ones defined.
+check_sessions() {
+    local ips
+    ips="$(kubectl get pods -l app.kubernetes.io/instance=notebooks -o jsonpath='{.items[*].status.podIP}')"
+    [ -n "$ips" ] || fail "no runner pod of notebooks has an IP"
+    client "$NS/client" sessions http://notebooks:3000 --hosts "$ips"
+}
+
 # status_as TOKEN: the HTTP status of a run on with-tenants from the client pod, with that
 # bearer token (none when empty).
 status_as() {
@@ -636,6 +645,7 @@ main() {
     step "calls from a client pod" check_calls
     step "allowed and refused callers" check_callers
     step "tenants: tokens from a Secret, rotation" check_tenants
+    step "sessions: state kept by one runner, at its own address" check_sessions
     step "no egress from runners" check_egress
     step "scale" check_scale
     step "PerNode placement" check_per_node

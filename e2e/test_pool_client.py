@@ -160,3 +160,13 @@ def test_the_scientific_pool_check_passes_on_the_scientific_runtime_only(runner,
     assert len(lines) == 1 and lines[0].startswith("ok   scientific runtime: numpy 2."), lines
     result = pool_client("scientific", runner.url)
     assert result.returncode == 1 and "FAIL runtime scientific" in result.stderr, result.stderr
+
+
+def test_a_session_keeps_state_at_its_runners_url(runner):
+    """What e2e/run.sh checks on the notebooks pool, against a local runner-node (whose session
+    urls name the address it was called at)."""
+    host = runner.url.removeprefix("http://").rsplit(":", 1)[0]
+    lines = passed(pool_client("sessions", runner.url, "--hosts", host))
+    assert len(lines) == 1 and lines[0].startswith(f"ok   sessions: state kept between runs at {host}"), lines
+    result = pool_client("sessions", runner.url, "--hosts", "10.9.9.9")
+    assert result.returncode == 1 and "names a runner pod" in result.stderr, result.stderr

@@ -71,12 +71,12 @@ def errors(validator, doc) -> list:
 
 def test_the_examples_are_the_ones_the_docs_name():
     assert [p.name for p in POOL_FILES] == [
-        "autoscaled.yaml", "locked-down.yaml", "minimal.yaml", "packages.yaml", "per-node.yaml",
-        "scientific.yaml", "sidecar.yaml", "tenants.yaml", "traced.yaml",
+        "autoscaled.yaml", "locked-down.yaml", "minimal.yaml", "notebooks.yaml", "packages.yaml",
+        "per-node.yaml", "scientific.yaml", "sidecar.yaml", "tenants.yaml", "traced.yaml",
     ]
     assert set(pools()) == {
-        "autoscaled", "locked-down", "minimal", "with-packages", "per-node", "scientific", "traced",
-        "with-tenants",
+        "autoscaled", "locked-down", "minimal", "notebooks", "with-packages", "per-node",
+        "scientific", "traced", "with-tenants",
     }
     docs = "\n".join(p.read_text() for p in [REPO / "README.md", *(REPO / "docs").glob("*.md")])
     for path in POOL_FILES:
