@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, Bytes};
 use futures_util::{FutureExt, Stream, StreamExt};
 use runner_api::policy::SandboxPolicy;
-use runner_api::tenants::TenantsFile;
+use runner_api::tenants::{Quotas, TenantsFile};
 use runner_api::{
     ErrorBody, ErrorCode, ErrorDetail, Outcome, RunRequest, RunResponse, RunStatus, Status,
     StreamEvent,
@@ -40,7 +40,7 @@ use crate::live::Live;
 use crate::metrics::{Metrics, RunGuard};
 use crate::plan::RunPlan;
 use crate::policy::LivePolicy;
-use crate::quotas::{Held, Usage};
+use crate::quotas::{Exceeded, Held, Usage};
 use crate::record::Report;
 use crate::session::{self, Sessions};
 use crate::tenants::Tenants;
@@ -111,32 +111,31 @@ impl State {
 
     /// Counts a run of `tenant` against its quotas until the returned hold is dropped.
     pub(crate) fn start_quota(&self, tenant: &Arc<str>) -> Result<Held> {
-        let quotas = self
-            .tenants
-            .as_ref()
-            .map(|tenants| tenants.current().quotas(tenant))
-            .unwrap_or_default();
         self.usage
-            .start(tenant, quotas, Instant::now())
-            .map_err(|exceeded| {
-                self.metrics
-                    .quota_exceeded(&exceeded.tenant, exceeded.quota.as_str());
-                Error::QuotaExceeded(exceeded)
-            })
+            .start(tenant, self.quotas(tenant), Instant::now())
+            .map_err(|exceeded| self.over_quota(exceeded))
     }
 
     /// Refuses a new session of `tenant` over its `sessions` quota.
     pub(crate) fn check_session_quota(&self, tenant: &Arc<str>) -> Result<()> {
-        let Some(tenants) = &self.tenants else {
-            return Ok(());
-        };
-        let quotas = tenants.current().quotas(tenant);
         let live = self.sessions.count_of(tenant);
-        crate::quotas::sessions(tenant, &quotas, live).map_err(|exceeded| {
-            self.metrics
-                .quota_exceeded(&exceeded.tenant, exceeded.quota.as_str());
-            Error::QuotaExceeded(exceeded)
-        })
+        crate::quotas::sessions(tenant, &self.quotas(tenant), live)
+            .map_err(|exceeded| self.over_quota(exceeded))
+    }
+
+    /// `tenant`'s quotas in the tenants file in force (none when auth is off).
+    fn quotas(&self, tenant: &str) -> Quotas {
+        self.tenants
+            .as_ref()
+            .map(|tenants| tenants.current().quotas(tenant))
+            .unwrap_or_default()
+    }
+
+    /// The 429 of a request over a quota, counted.
+    fn over_quota(&self, exceeded: Exceeded) -> Error {
+        self.metrics
+            .quota_exceeded(&exceeded.tenant, exceeded.quota.as_str());
+        Error::QuotaExceeded(exceeded)
     }
 
     /// Who the `Authorization` header says calls: `Ok(None)` when auth is off, the tenant
