@@ -657,7 +657,16 @@ fn is_json(content_type: &str) -> bool {
 
 /// Decodes a body, telling malformed JSON, unknown fields and wrong shapes apart.
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
-    serde_json::from_slice(bytes).map_err(|err| {
+    let parsed = serde_json::from_slice(bytes);
+    // serde also reads a struct from an array of its fields: a request is an object only.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if parsed.is_ok() && first != Some(&b'{') {
+        return Err(Refusal::new(
+            ErrorCode::InvalidRequest,
+            "the body must be a JSON object".into(),
+        ));
+    }
+    parsed.map_err(|err| {
         use serde_json::error::Category;
         let code = match err.classify() {
             Category::Syntax | Category::Eof | Category::Io => ErrorCode::InvalidJson,
@@ -839,5 +848,6 @@ mod tests {
             Some(ErrorCode::UnknownField)
         );
         assert_eq!(code(r#"{"code": "print(1)"}"#), None);
+        assert_eq!(code(r#"["print(1)"]"#), Some(ErrorCode::InvalidRequest));
     }
 }
